@@ -1,0 +1,124 @@
+import type { Packet } from 'mqtt';
+
+type AckCommand = 'puback' | 'pubrec' | 'pubcomp';
+
+/** One acknowledgement on hold. */
+export interface AckSlot {
+  readonly messageId: number;
+  packet: Packet | null;
+  /** Whether every handler has finished with the message. */
+  done: boolean;
+  /** The state store's change count that must be durable before the acknowledgement goes out. */
+  seq: number;
+}
+
+interface Durability {
+  readonly seq: number;
+  readonly durableSeq: number;
+}
+
+/**
+ * Holds a connection's acknowledgements (PUBACK, PUBREC, PUBCOMP) until the message they acknowledge is
+ * safe: its handlers have finished, and every state change they made (including the stored copies of
+ * what they published) is on disk. Until then the broker keeps the message and redelivers it if
+ * Switchboard dies.
+ *
+ * mqtt.js handles one incoming packet at a time and writes the acknowledgement as soon as
+ * `handleMessage` calls back. Waiting there for the disk would allow one commit per message; instead the
+ * message is handed on at once and the acknowledgement is held here, so many messages share one commit.
+ * Acknowledgements leave in the order their messages arrived, as MQTT requires.
+ */
+export class AckGate {
+  readonly #state: Durability;
+  readonly #send: (packet: Packet) => void;
+  readonly #limit: number;
+  #queue: (AckSlot | undefined)[] = [];
+  #head = 0;
+  readonly #awaitingPacket = new Map<number, AckSlot>();
+  #resume: (() => void) | null = null;
+
+  constructor(state: Durability, send: (packet: Packet) => void, limit: number) {
+    this.#state = state;
+    this.#send = send;
+    this.#limit = limit;
+  }
+
+  /** Acknowledgements on hold. */
+  get size(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /** A QoS 1/2 message is being handled: its acknowledgement waits for `done`. */
+  expect(messageId: number): AckSlot {
+    const slot: AckSlot = { messageId, packet: null, done: false, seq: this.#state.seq };
+    this.#queue.push(slot);
+    this.#awaitingPacket.set(messageId, slot);
+    return slot;
+  }
+
+  /** Every handler has finished with the slot's message. */
+  done(slot: AckSlot): void {
+    slot.done = true;
+    if (this.#state.seq > slot.seq) slot.seq = this.#state.seq;
+    this.drain();
+  }
+
+  /** mqtt.js is sending an acknowledgement: returns true when it is held here, to be sent by `drain`. */
+  capture(packet: Packet): boolean {
+    const cmd = packet.cmd as AckCommand;
+    const id = (packet as { messageId?: number }).messageId ?? 0;
+    let slot = cmd === 'pubrec' ? undefined : this.#awaitingPacket.get(id);
+    if (slot) {
+      this.#awaitingPacket.delete(id);
+    } else {
+      // PUBREC (its packet was just stored) or an acknowledgement of nothing being handled: it only waits its turn and the disk.
+      slot = { messageId: id, packet: null, done: true, seq: 0 };
+      this.#queue.push(slot);
+    }
+    slot.packet = packet;
+    if (this.#state.seq > slot.seq) slot.seq = this.#state.seq;
+    this.drain();
+    return true;
+  }
+
+  /** Sends the acknowledgements at the head of the queue that are ready. Called after each commit too. */
+  drain(): void {
+    const durable = this.#state.durableSeq;
+    const queue = this.#queue;
+    while (this.#head < queue.length) {
+      const slot = queue[this.#head]!;
+      if (!slot.packet || !slot.done || slot.seq > durable) break;
+      queue[this.#head++] = undefined;
+      this.#send(slot.packet);
+    }
+    if (this.#head === queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
+      this.#queue = queue.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.#resume && this.size < this.#limit) {
+      const resume = this.#resume;
+      this.#resume = null;
+      resume();
+    }
+  }
+
+  /** Calls `resume` now, or once fewer than the limit are on hold (the broker's stream pauses meanwhile). */
+  whenBelowLimit(resume: () => void): void {
+    if (this.size < this.#limit) resume();
+    else this.#resume = resume;
+  }
+
+  /**
+   * The connection is gone: acknowledgements on hold are dropped (the broker redelivers those messages
+   * to a persistent session), and so is the paused reader; the next connection reads afresh.
+   */
+  clear(): void {
+    this.#queue = [];
+    this.#head = 0;
+    this.#awaitingPacket.clear();
+    this.#resume = null;
+  }
+}

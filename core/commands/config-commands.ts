@@ -1,0 +1,63 @@
+import { ConfigError } from '../config/config-error.js';
+import { coreSchema, PLUGIN_SECTION_KEYS } from '../config/core-schema.js';
+import { convictFlags } from '../config/convict-schema.js';
+import { loadConfig, type RuntimeConfig } from '../config/load-config.js';
+import { redact } from '../config/schema-walk.js';
+import type { CommandArgs, CommandIO } from '../plugin.js';
+import { EXIT, write, type Command } from './command.js';
+
+const CONFIG_OPTION = { config: { type: 'string' as const, short: 'c' } };
+
+/** Flags that override core keys (`--broker-port 1884`), from the core schema's `x-arg`. */
+export const OVERRIDE_FLAGS = Object.fromEntries(convictFlags(coreSchema).map((flag) => [flag, { type: 'string' as const }]));
+
+/** Loads the configuration named by --config (and flag overrides), or prints every problem and returns null. */
+export async function loadOrReport(args: CommandArgs, io: CommandIO): Promise<RuntimeConfig | null> {
+  const overrides = Object.keys(OVERRIDE_FLAGS).flatMap((flag) => (args.values[flag] === undefined ? [] : [`--${flag}`, String(args.values[flag])]));
+  try {
+    return await loadConfig({ file: args.values.config as string | undefined, args: overrides });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const n = err.problems.length;
+    write(io.stderr, `switchboard: the configuration has ${n} problem${n === 1 ? '' : 's'}; nothing was started:`);
+    for (const p of err.problems) write(io.stderr, `  ${p.path}: ${p.message}`);
+    return null;
+  }
+}
+
+export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'check a configuration file and list every problem in it',
+  usage: 'switchboard validate [--config FILE]',
+  options: CONFIG_OPTION,
+  positionals: 0,
+  async run(args, io) {
+    const config = await loadOrReport(args, io);
+    if (!config) return EXIT.usage;
+    const connections = Object.keys(config.connections).join(', ');
+    const plugins = config.plugins.map((p) => `${p.name} ${p.definition.version}`).join(', ') || 'none';
+    write(io.stdout, `${config.file} is valid.\n  connections: ${connections}\n  plugins: ${plugins}${config.disabled.length ? `\n  disabled: ${config.disabled.join(', ')}` : ''}`);
+    return EXIT.ok;
+  },
+};
+
+export const printConfigCommand: Command = {
+  name: 'print-config',
+  summary: 'print the resolved configuration (defaults, environment and flags applied; secrets [redacted])',
+  usage: 'switchboard print-config [--config FILE]',
+  options: { ...CONFIG_OPTION, ...OVERRIDE_FLAGS },
+  positionals: 0,
+  async run(args, io) {
+    const config = await loadOrReport(args, io);
+    if (!config) return EXIT.usage;
+    const core = redact(coreSchema, config.core) as Record<string, unknown>;
+    const plugins: Record<string, unknown> = {};
+    for (const p of config.plugins) {
+      const section = Object.fromEntries(Object.entries(config.core.plugins[p.name] ?? {}).filter(([k]) => PLUGIN_SECTION_KEYS.includes(k)));
+      plugins[p.name] = { ...section, ...(redact(p.definition.schema, p.options) as object) };
+    }
+    for (const name of config.disabled) plugins[name] = { enabled: false };
+    write(io.stdout, JSON.stringify({ ...core, plugins }, null, 2));
+    return EXIT.ok;
+  },
+};

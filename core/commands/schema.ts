@@ -1,0 +1,46 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connectionConfigSchema, pluginConfigSchema, runtimeConfigSchema } from '../config/editor-schema.js';
+import type { PluginDefinition } from '../plugin.js';
+import { builtinPlugins, loadPlugin } from '../plugin-loader.js';
+import { EXIT, write, type Command } from './command.js';
+
+const SCHEMAS_DIR = fileURLToPath(new URL('../../../schemas/', import.meta.url));
+
+/** The generated JSON Schema files, by their path under schemas/. */
+export async function generatedSchemas(): Promise<Map<string, string>> {
+  const plugins: PluginDefinition[] = [];
+  for (const name of await builtinPlugins()) plugins.push(await loadPlugin(name, undefined, process.cwd()));
+  const files = new Map<string, string>();
+  const add = (path: string, schema: unknown): void => void files.set(path, `${JSON.stringify(schema, null, 2)}\n`);
+  add('runtime.config.schema.json', runtimeConfigSchema(plugins));
+  add('connection.schema.json', connectionConfigSchema());
+  for (const plugin of plugins) add(`plugins/${plugin.name}.schema.json`, pluginConfigSchema(plugin));
+  for (const plugin of plugins) {
+    for (const [name, schema] of Object.entries(plugin.schemas ?? {})) add(`${name}.schema.json`, schema);
+  }
+  return files;
+}
+
+export const schemaCommand: Command = {
+  name: 'schema',
+  summary: 'print the JSON Schema of runtime.config.json (--write: regenerate the files under schemas/)',
+  usage: 'switchboard schema [--write]',
+  options: { write: { type: 'boolean' } },
+  positionals: 0,
+  async run(args, io) {
+    const files = await generatedSchemas();
+    if (!args.values.write) {
+      write(io.stdout, files.get('runtime.config.schema.json')!);
+      return EXIT.ok;
+    }
+    for (const [path, text] of files) {
+      const target = join(SCHEMAS_DIR, path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, text);
+      write(io.stdout, `wrote schemas/${path}`);
+    }
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,64 @@
+import { createRuntime } from '../container.js';
+import { createLogger } from '../logger.js';
+import { SHUTDOWN_MS } from '../runtime.js';
+import { EXIT, type Command } from './command.js';
+import { loadOrReport, OVERRIDE_FLAGS } from './config-commands.js';
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'run Switchboard (SIGINT/SIGTERM stop it gracefully)',
+  usage: `switchboard start [--config FILE] [${Object.keys(OVERRIDE_FLAGS).map((f) => `--${f} VALUE`).join('] [')}]`,
+  options: { config: { type: 'string', short: 'c' }, ...OVERRIDE_FLAGS },
+  positionals: 0,
+  async run(args, io) {
+    const config = await loadOrReport(args, io);
+    if (!config) return EXIT.usage;
+    const log = createLogger(config.core.log.level);
+    const runtime = createRuntime(config, log);
+
+    process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection (a bug in Switchboard or a plugin; please report it)'));
+    process.on('uncaughtException', (err) => {
+      // State is crash-safe and unacknowledged messages are redelivered, so exiting loses nothing; going on might.
+      log.fatal({ err }, 'uncaught exception; exiting');
+      log.flush();
+      process.exit(EXIT.failure);
+    });
+
+    let exitCode: number = EXIT.ok;
+    const stopped = new Promise<void>((resolve) => {
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals): void => {
+        if (++signals > 1) {
+          log.warn({ signal }, 'second signal: exiting at once');
+          log.flush();
+          process.exit(EXIT.failure);
+        }
+        log.info({ signal }, 'shutting down');
+        const force = setTimeout(() => {
+          log.error(`shutdown took longer than ${SHUTDOWN_MS / 1000} s; exiting`);
+          log.flush();
+          process.exit(EXIT.failure);
+        }, SHUTDOWN_MS + 500);
+        force.unref();
+        runtime.stop().then(resolve, (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          exitCode = EXIT.failure;
+          resolve();
+        });
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+
+    try {
+      await runtime.start();
+    } catch (err) {
+      log.fatal({ err }, `Switchboard did not start: ${(err as Error).message}`);
+      await new Promise<void>((resolve) => log.flush(() => resolve()));
+      return EXIT.failure;
+    }
+    await stopped;
+    await new Promise<void>((resolve) => log.flush(() => resolve()));
+    return exitCode;
+  },
+};

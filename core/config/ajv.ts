@@ -1,0 +1,22 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/**
+ * Keywords the schemas carry for Switchboard rather than for validation: `x-sensitive` (a secret: never
+ * printed or logged), `x-env` / `x-arg` (the environment variable and command-line flag that override a
+ * core key), `x-connection` (the value names a connection; checked against `connections`).
+ */
+export const ANNOTATIONS = ['x-sensitive', 'x-env', 'x-arg', 'x-connection'] as const;
+
+/** One ajv for all configuration schemas: every error reported, defaults filled in, schemas compiled once. */
+export function createAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, allowUnionTypes: true });
+  addFormats(ajv);
+  for (const keyword of ANNOTATIONS) ajv.addKeyword({ keyword, schemaType: ['boolean', 'string'] });
+  return ajv;
+}
+
+export type { ErrorObject, ValidateFunction };

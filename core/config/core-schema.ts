@@ -1,0 +1,124 @@
+import type { FromSchema } from 'json-schema-to-ts';
+import { LOG_LEVELS } from '../logger.js';
+import { connectionSchema } from './connection-schema.js';
+
+const NAME = '^[A-Za-z0-9_-]+$';
+
+/**
+ * The core keys of runtime.config.json. This schema is the single source: the TypeScript type
+ * (`CoreConfig`), the convict schema that loads the file, environment and command line (`x-env`, `x-arg`),
+ * and the editor schema under schemas/ are all derived from it.
+ */
+export const coreSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string', default: '', description: 'The JSON Schema of this file, for editors.' },
+    broker: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'The embedded MQTT broker (aedes), so that Switchboard runs with nothing else installed.',
+      properties: {
+        embedded: { type: 'boolean', default: true, description: 'Run the embedded broker.', 'x-env': 'SWITCHBOARD_BROKER_EMBEDDED', 'x-arg': 'broker-embedded' },
+        host: {
+          type: 'string',
+          default: '127.0.0.1',
+          description: 'Address the embedded broker listens on. Anonymous clients are accepted from loopback only.',
+          'x-env': 'SWITCHBOARD_BROKER_HOST',
+          'x-arg': 'broker-host',
+        },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 1883, description: 'Port of the embedded broker (0: any free port).', 'x-env': 'SWITCHBOARD_BROKER_PORT', 'x-arg': 'broker-port' },
+        username: { type: 'string', default: '', description: 'When set, clients must log in with this user name and password, wherever they connect from.', 'x-env': 'SWITCHBOARD_BROKER_USERNAME' },
+        password: { type: 'string', default: '', description: 'Password that goes with broker.username.', 'x-sensitive': true, 'x-env': 'SWITCHBOARD_BROKER_PASSWORD' },
+      },
+    },
+    connections: {
+      type: 'object',
+      default: {},
+      description: 'Named MQTT connections. "local" defaults to the embedded broker (or broker.host:broker.port).',
+      propertyNames: { pattern: NAME },
+      additionalProperties: connectionSchema,
+    },
+    events: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Every bus event published as JSON under <prefix>/<event_type>, for any MQTT client to see.',
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'Publish bus events.', 'x-env': 'SWITCHBOARD_EVENTS_ENABLED' },
+        connection: { type: 'string', default: 'local', description: 'Connection to publish events and the status topic on.', 'x-connection': true, 'x-env': 'SWITCHBOARD_EVENTS_CONNECTION' },
+        prefix: { type: 'string', minLength: 1, default: 'switchboard/events', description: 'Topic prefix of published events.', 'x-env': 'SWITCHBOARD_EVENTS_PREFIX' },
+        qos: { enum: [0, 1, 2], default: 1, description: 'QoS of published events. 2: exactly once to the broker, even across a crash.', 'x-env': 'SWITCHBOARD_EVENTS_QOS' },
+        exclude: { type: 'array', items: { type: 'string' }, default: [], description: 'Event types not to publish.' },
+        statusTopic: {
+          type: 'string',
+          minLength: 1,
+          default: 'switchboard/status',
+          description: 'Retained "online" while Switchboard runs, "offline" when it stops (set as the connection\'s last will).',
+        },
+      },
+    },
+    deadLetter: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Where rejected and failed messages go, with the reason; off while topic is empty.',
+      properties: {
+        topic: { type: 'string', default: '', description: 'Dead-letter topic, e.g. switchboard/deadletter.', 'x-env': 'SWITCHBOARD_DEADLETTER_TOPIC' },
+        connection: { type: 'string', default: 'local', description: 'Connection to publish dead letters on.', 'x-connection': true },
+      },
+    },
+    state: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Persistent state (alert states, registries, in-flight messages).',
+      properties: {
+        dir: { type: 'string', minLength: 1, default: './state', description: 'Directory of the state files, relative to the working directory.', 'x-env': 'SWITCHBOARD_STATE_DIR', 'x-arg': 'state-dir' },
+        fsync: { type: 'boolean', default: true, description: 'Flush each commit to the disk (fdatasync), so that state survives a power cut, not only a crash.', 'x-env': 'SWITCHBOARD_STATE_FSYNC' },
+        compactBytes: { type: 'integer', minimum: 65536, default: 8388608, description: 'Size of the state log at which a fresh snapshot is written.' },
+      },
+    },
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Operations endpoints: GET /healthz and GET /metrics.',
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'Serve the operations endpoints.', 'x-env': 'SWITCHBOARD_HTTP_ENABLED' },
+        host: { type: 'string', default: '127.0.0.1', description: 'Address to listen on.', 'x-env': 'SWITCHBOARD_HTTP_HOST' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 9883, description: 'Port to listen on (0: any free port).', 'x-env': 'SWITCHBOARD_HTTP_PORT', 'x-arg': 'http-port' },
+      },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        level: { enum: LOG_LEVELS, default: 'info', description: 'Least severe level logged; debug logs every message hop.', 'x-env': 'SWITCHBOARD_LOG_LEVEL', 'x-arg': 'log-level' },
+      },
+    },
+    plugins: {
+      type: 'object',
+      default: {},
+      description: 'Plugins by name: built-in ones by name alone, others with "module". Each takes enabled, module, optional and its own options.',
+      propertyNames: { pattern: NAME },
+      additionalProperties: { type: 'object' },
+    },
+  },
+} as const;
+
+export type CoreConfig = FromSchema<typeof coreSchema>;
+
+/** Keys every plugin section takes besides the plugin's own options. */
+export const pluginSectionSchema = {
+  type: 'object',
+  properties: {
+    enabled: { type: 'boolean', default: true, description: 'Load this plugin.' },
+    module: { type: 'string', minLength: 1, description: 'Third-party plugin: a path (relative to this file) or an installed package name.' },
+    optional: { type: 'boolean', default: false, description: 'If the plugin fails to start, disable it and go on instead of stopping.' },
+  },
+} as const;
+
+export const PLUGIN_SECTION_KEYS = Object.keys(pluginSectionSchema.properties);

@@ -1,0 +1,335 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import mqtt, { UniqueMessageIdProvider, type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
+import { AckGate, type AckSlot } from './ack-gate.js';
+import type { ConnectionConfig } from './config/connection-schema.js';
+import type { Logger } from './logger.js';
+import type { Completion, QoS } from './message.js';
+import type { Metrics } from './metrics.js';
+import { DurableMqttStore } from './mqtt-store.js';
+import type { StateStore } from './state-store.js';
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed';
+
+/** Receives each incoming message; returns when its handlers have finished (see Completion). */
+export type MessageSink = (connection: Connection, packet: IPublishPacket) => Completion;
+
+export interface ConnectionStatus {
+  state: ConnectionState;
+  since: string;
+  url: string;
+  clientId: string;
+  lastError?: string;
+  heldAcks: number;
+  storedOutgoing: number;
+}
+
+export interface Will {
+  topic: string;
+  payload: string;
+  qos: QoS;
+  retain: boolean;
+}
+
+/** The parts of mqtt.js's client the ack gate hooks into (see AckGate for why). */
+interface ClientInternals {
+  _sendPacket(packet: Packet, cb?: () => void, cbStorePut?: () => void, noStore?: boolean): void;
+}
+
+/**
+ * One named MQTT connection (mqtt.js): TLS, sessions, reconnection with back-off, subscriptions, and
+ * acknowledgement of incoming QoS 1/2 messages only once they are handled and durable (AckGate).
+ */
+export class Connection {
+  readonly name: string;
+  readonly config: ConnectionConfig;
+  readonly #log: Logger;
+  readonly #metrics: Metrics;
+  readonly #state: StateStore;
+  readonly #subscriptions = new Map<string, QoS>();
+  readonly #connectHooks: (() => void)[] = [];
+  readonly #in: { inc(): void };
+  readonly #out: { inc(): void };
+  #client: MqttClient | null = null;
+  #gate: AckGate | null = null;
+  #sink: MessageSink | null = null;
+  #will: Will | undefined;
+  #status: ConnectionState = 'idle';
+  #since = new Date();
+  #lastError: string | undefined;
+  #clientId: string;
+  #url: string;
+  #delay: number;
+  #reading = true;
+  #inflight = 0;
+  #outgoing: DurableMqttStore | null = null;
+
+  constructor(name: string, config: ConnectionConfig, log: Logger, metrics: Metrics, state: StateStore) {
+    this.name = name;
+    this.config = config;
+    this.#log = log.child({ connection: name });
+    this.#metrics = metrics;
+    this.#state = state;
+    this.#in = metrics.messagesIn.labels(name);
+    this.#out = metrics.messagesOut.labels(name);
+    this.#clientId = config.clientId ?? `switchboard_${name}_${randomBytes(4).toString('hex')}`;
+    this.#url = config.url;
+    this.#delay = config.reconnect.minDelay;
+  }
+
+  get connected(): boolean {
+    return this.#status === 'connected';
+  }
+
+  /** The URL without credentials, for logs and health. */
+  get safeUrl(): string {
+    return redactUrl(this.#url);
+  }
+
+  /** Points the connection at another URL before it starts (the embedded broker's port, once it listens). */
+  retarget(url: string): void {
+    if (this.#client) throw new Error(`connection "${this.name}" is already started`);
+    this.#url = url;
+  }
+
+  onMessage(sink: MessageSink): void {
+    this.#sink = sink;
+  }
+
+  /** Runs on every (re)connection. */
+  onConnect(hook: () => void): void {
+    this.#connectHooks.push(hook);
+  }
+
+  /** The last will: published by the broker if this connection drops without saying goodbye. */
+  setWill(will: Will): void {
+    this.#will = will;
+  }
+
+  /** Subscribes `filter` (now if connected, and on every connection that needs it). */
+  subscribe(filter: string, qos: QoS): void {
+    const known = this.#subscriptions.get(filter);
+    if (known !== undefined && known >= qos) return;
+    this.#subscriptions.set(filter, qos);
+    if (this.#client?.connected) this.#subscribe(new Map([[filter, qos]]));
+  }
+
+  async start(): Promise<void> {
+    const options = await this.#clientOptions();
+    this.#setStatus('connecting');
+    const client = mqtt.connect(this.#url, options);
+    this.#client = client;
+    this.#installAckGate(client);
+    client.on('connect', (connack) => {
+      this.#delay = this.config.reconnect.minDelay;
+      client.options.reconnectPeriod = this.#delay * 1000;
+      this.#lastError = undefined;
+      this.#setStatus('connected');
+      this.#metrics.connectionUp.labels(this.name).set(1);
+      this.#log.info({ url: this.safeUrl, clientId: this.#clientId, sessionPresent: connack.sessionPresent }, 'connected');
+      if (this.#subscriptions.size > 0) this.#subscribe(this.#subscriptions);
+      for (const hook of this.#connectHooks) hook();
+    });
+    client.on('reconnect', () => {
+      this.#metrics.reconnects.labels(this.name).inc();
+      this.#setStatus('reconnecting');
+      // Exponential back-off with jitter: mqtt.js reads the period when it schedules the next attempt.
+      this.#delay = Math.min(this.#delay * 2, this.config.reconnect.maxDelay);
+      client.options.reconnectPeriod = Math.round(this.#delay * (0.8 + Math.random() * 0.4) * 1000);
+      this.#log.info({ url: this.safeUrl, nextAttemptInSeconds: client.options.reconnectPeriod / 1000 }, 'reconnecting');
+    });
+    client.on('close', () => {
+      this.#gate?.clear();
+      if (this.#status === 'connected') this.#log.warn({ url: this.safeUrl }, 'connection lost');
+      this.#metrics.connectionUp.labels(this.name).set(0);
+      if (this.#status !== 'closed') this.#setStatus('offline');
+    });
+    client.on('error', (err) => {
+      this.#lastError = err.message;
+      this.#log.warn({ url: this.safeUrl, err: err.message, code: (err as { code?: unknown }).code }, 'connection error');
+    });
+    client.on('end', () => this.#setStatus('closed'));
+  }
+
+  /**
+   * Publishes a serialized payload. QoS 1/2 messages are stored (durably) before they are sent; the
+   * result is a promise only in the rare case mqtt.js could not store the message at once.
+   */
+  publish(topic: string, payload: string | Buffer, qos: QoS, retain: boolean): Completion {
+    const client = this.#client;
+    if (!client) throw new Error(`connection "${this.name}" is not started`);
+    this.#out.inc();
+    if (qos === 0) {
+      client.publish(topic, payload, { qos, retain }, this.#published);
+      return undefined;
+    }
+    const before = this.#state.seq;
+    let stored = false;
+    let resolveStored: (() => void) | undefined;
+    const cbStorePut = (err?: Error): void => {
+      // mqtt.js gives up on messages queued while a reconnection was replaying its store: publish them again.
+      if (err) return void this.publish(topic, payload, qos, retain)?.then(resolveStored);
+      stored = true;
+      resolveStored?.();
+    };
+    client.publish(topic, payload, { qos, retain, cbStorePut }, this.#published);
+    if (stored || this.#state.seq !== before) return undefined;
+    return new Promise<void>((resolve) => (resolveStored = resolve));
+  }
+
+  /** Stops taking new messages: they stay unacknowledged, so the broker keeps them for the next session. */
+  stopReading(): void {
+    this.#reading = false;
+  }
+
+  /** Resolves once every message taken has been handled and acknowledged, or at `deadline` (ms since epoch). */
+  async drain(deadline: number): Promise<boolean> {
+    while (this.#inflight > 0 || (this.#gate?.size ?? 0) > 0) {
+      if (Date.now() >= deadline || !this.#client?.connected) return false;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return true;
+  }
+
+  /** Disconnects cleanly, waiting until `deadline` for outgoing messages to be acknowledged by the broker. */
+  async stop(deadline: number): Promise<void> {
+    const client = this.#client;
+    this.#reading = false;
+    if (!client) return;
+    this.#setStatus('closed');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => client.end(true, {}, () => resolve()), Math.max(0, deadline - Date.now()));
+      client.end(false, {}, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  status(): ConnectionStatus {
+    return {
+      state: this.#status,
+      since: this.#since.toISOString(),
+      url: this.safeUrl,
+      clientId: this.#clientId,
+      ...(this.#lastError ? { lastError: this.#lastError } : {}),
+      heldAcks: this.#gate?.size ?? 0,
+      storedOutgoing: this.#outgoing?.size ?? 0,
+    };
+  }
+
+  readonly #published = (err?: Error): void => {
+    if (!err || !this.#reading) return;
+    this.#metrics.publishErrors.labels(this.name).inc();
+    this.#log.warn({ err: err.message }, 'publish failed');
+  };
+
+  #installAckGate(client: MqttClient): void {
+    const internals = client as unknown as ClientInternals;
+    const send = internals._sendPacket.bind(client);
+    const gate = new AckGate(this.#state, (packet) => send(packet), this.config.maxInflight);
+    this.#gate = gate;
+    this.#state.onCommit(() => gate.drain());
+    internals._sendPacket = (packet, cb, cbStorePut, noStore) => {
+      if ((packet.cmd === 'puback' || packet.cmd === 'pubrec' || packet.cmd === 'pubcomp') && gate.capture(packet)) {
+        cb?.();
+        return;
+      }
+      send(packet, cb, cbStorePut, noStore);
+    };
+    client.handleMessage = (packet, callback) => {
+      // Not calling back pauses mqtt.js's reader: at shutdown the message stays unacknowledged for the next session.
+      if (!this.#reading) return;
+      this.#in.inc();
+      if (packet.qos === 0) {
+        this.#sink?.(this, packet)?.catch(() => undefined);
+        callback();
+        return;
+      }
+      const slot = gate.expect(packet.messageId!);
+      const completion = this.#sink?.(this, packet);
+      if (completion) {
+        this.#inflight++;
+        completion.then(
+          () => this.#finish(gate, slot),
+          () => this.#finish(gate, slot),
+        );
+      } else {
+        gate.done(slot);
+      }
+      gate.whenBelowLimit(callback);
+    };
+  }
+
+  #finish(gate: AckGate, slot: AckSlot): void {
+    this.#inflight--;
+    gate.done(slot);
+  }
+
+  #subscribe(filters: Map<string, QoS>): void {
+    const request = Object.fromEntries([...filters].map(([filter, qos]) => [filter, { qos }]));
+    this.#client!.subscribe(request, (err, granted) => {
+      if (err) {
+        this.#log.error({ err: err.message, filters: [...filters.keys()] }, 'subscribe failed');
+        return;
+      }
+      for (const g of granted ?? []) {
+        if (g.qos === 128) this.#log.error({ filter: g.topic }, 'the broker refused the subscription');
+        else this.#log.debug({ filter: g.topic, qos: g.qos }, 'subscribed');
+      }
+    });
+  }
+
+  async #clientOptions(): Promise<IClientOptions> {
+    const c = this.config;
+    const v5 = c.protocolVersion === '5';
+    const incomingNamespace = `mqtt/${this.name}/incoming`;
+    if (c.clean) {
+      // A clean session starts with nothing in flight on the broker's side: incoming QoS 2 packets kept from before are void.
+      const stale = this.#state.namespace(incomingNamespace);
+      for (const key of [...stale.keys()]) stale.delete(key);
+    }
+    this.#outgoing = new DurableMqttStore(this.#state, `mqtt/${this.name}/outgoing`, true);
+    const options: IClientOptions = {
+      clientId: this.#clientId,
+      clean: c.clean,
+      protocolVersion: v5 ? 5 : 4,
+      keepalive: c.keepalive,
+      connectTimeout: c.connectTimeout * 1000,
+      reconnectPeriod: c.reconnect.minDelay * 1000,
+      resubscribe: true,
+      queueQoSZero: false,
+      incomingStore: new DurableMqttStore(this.#state, incomingNamespace, false),
+      outgoingStore: this.#outgoing,
+      messageIdProvider: new UniqueMessageIdProvider(),
+    };
+    if (c.username !== undefined) options.username = c.username;
+    if (c.password !== undefined) options.password = c.password;
+    if (v5) options.properties = { sessionExpiryInterval: c.clean ? 0 : c.sessionExpiry };
+    if (this.#will) options.will = { ...this.#will, payload: Buffer.from(this.#will.payload) };
+    const tls = c.tls;
+    if (tls.ca) options.ca = await readFile(tls.ca);
+    if (tls.cert) options.cert = await readFile(tls.cert);
+    if (tls.key) options.key = await readFile(tls.key);
+    if (tls.passphrase) (options as { passphrase?: string }).passphrase = tls.passphrase;
+    if (tls.servername) options.servername = tls.servername;
+    options.rejectUnauthorized = !tls.trustAll;
+    if (!tls.verifyHostname) (options as { checkServerIdentity?: () => undefined }).checkServerIdentity = () => undefined;
+    if (tls.trustAll) {
+      this.#log.warn({ url: this.safeUrl }, 'INSECURE: tls.trustAll accepts any certificate; anyone on the path to the broker can read and change this traffic');
+    } else if (!tls.verifyHostname) {
+      this.#log.warn({ url: this.safeUrl }, 'tls.verifyHostname is off: the certificate chain is checked, but not that it names this broker');
+    }
+    return options;
+  }
+
+  #setStatus(status: ConnectionState): void {
+    if (status === this.#status) return;
+    this.#status = status;
+    this.#since = new Date();
+  }
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^/@]*)@/, '//[redacted]@');
+}

@@ -1,0 +1,57 @@
+import { inject, injectable } from 'inversify';
+import type { ConnectionStatus } from './connection.js';
+import { Connections } from './connections.js';
+import { PluginHost, type PluginStatus } from './plugin-host.js';
+import { StateStore } from './state-store.js';
+
+export type Phase = 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface HealthReport {
+  status: 'ok' | 'unhealthy';
+  phase: Phase;
+  version: string;
+  uptimeSeconds: number;
+  problems: string[];
+  connections: Record<string, ConnectionStatus>;
+  plugins: Record<string, PluginStatus>;
+  state: { dir: string; writable: boolean; error?: string };
+}
+
+/** What GET /healthz reports: healthy while running with every connection up, every plugin running and state being written. */
+@injectable()
+export class Health {
+  phase: Phase = 'starting';
+  version = '0.0.0';
+  readonly #started = Date.now();
+  readonly #connections: Connections;
+  readonly #plugins: PluginHost;
+  readonly #state: StateStore;
+
+  constructor(@inject(Connections) connections: Connections, @inject(PluginHost) plugins: PluginHost, @inject(StateStore) state: StateStore) {
+    this.#connections = connections;
+    this.#plugins = plugins;
+    this.#state = state;
+  }
+
+  report(): HealthReport {
+    const connections = this.#connections.status();
+    const plugins = this.#plugins.status();
+    const problems: string[] = [];
+    if (this.phase !== 'running') problems.push(`runtime is ${this.phase}`);
+    for (const [name, c] of Object.entries(connections)) if (c.state !== 'connected') problems.push(`connection ${name} is ${c.state}${c.lastError ? ` (${c.lastError})` : ''}`);
+    // An optional plugin that failed is disabled by design: it shows in `plugins`, not as a problem.
+    for (const [name, p] of Object.entries(plugins)) if (p.state !== 'running' && !(p.optional && p.state === 'failed')) problems.push(`plugin ${name} is ${p.state}${p.error ? ` (${p.error})` : ''}`);
+    const degraded = this.#state.degraded;
+    if (degraded) problems.push(`state cannot be written: ${degraded.message}`);
+    return {
+      status: problems.length === 0 ? 'ok' : 'unhealthy',
+      phase: this.phase,
+      version: this.version,
+      uptimeSeconds: Math.round((Date.now() - this.#started) / 1000),
+      problems,
+      connections,
+      plugins,
+      state: { dir: this.#state.dir, writable: !degraded, ...(degraded ? { error: degraded.message } : {}) },
+    };
+  }
+}

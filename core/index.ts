@@ -1,0 +1,28 @@
+// The public API of Switchboard: what plugins (built-in and third-party) import, and nothing else of the core.
+export { definePlugin } from './plugin.js';
+export type {
+  CommandArgs,
+  CommandIO,
+  Guard,
+  HandleOptions,
+  PluginCommand,
+  PluginContext,
+  PluginDefinition,
+  Publisher,
+  PublishOptions,
+  RetainedOptions,
+  RuntimeInfo,
+  TopicHandler,
+  Transform,
+  TransformOptions,
+} from './plugin.js';
+export { InboundMessage, MessageRejected } from './message.js';
+export type { OutboundMessage, QoS } from './message.js';
+export type { BusEvent } from './bus.js';
+export type { RetainedTopics } from './retained.js';
+export type { StateMap } from './state-store.js';
+export type { Logger } from './logger.js';
+export { topicLevel, filterProblem, topicProblem } from './topics.js';
+export { DEVICE_REMOVED, DEVICE_UPDATED, capabilitySchema, deviceRemovedSchema, deviceSchema } from './devices.js';
+export type { Capability, Device, DeviceRemoved } from './devices.js';
+export type { FromSchema, JSONSchema } from 'json-schema-to-ts';

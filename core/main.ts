@@ -1,0 +1,120 @@
+import { closest, EXIT, parseCommandArgs, UsageError, write, type Command } from './commands/command.js';
+import { printConfigCommand, validateCommand } from './commands/config-commands.js';
+import { replayCommand } from './commands/replay.js';
+import { schemaCommand } from './commands/schema.js';
+import { startCommand } from './commands/start.js';
+import { ConfigError } from './config/config-error.js';
+import { loadConfig } from './config/load-config.js';
+import { createAjv } from './config/ajv.js';
+import type { CommandIO, PluginDefinition } from './plugin.js';
+import { builtinPlugins, loadPlugin } from './plugin-loader.js';
+import { VERSION } from './version.js';
+
+const COMMANDS: Command[] = [startCommand, validateCommand, printConfigCommand, schemaCommand, replayCommand];
+
+async function plugins(): Promise<PluginDefinition[]> {
+  const all: PluginDefinition[] = [];
+  for (const name of await builtinPlugins()) all.push(await loadPlugin(name, undefined, process.cwd()));
+  return all;
+}
+
+function help(pluginList: PluginDefinition[]): string {
+  const rows: [string, string][] = COMMANDS.map((c) => [c.name, c.summary]);
+  for (const p of pluginList) for (const [name, c] of Object.entries(p.commands ?? {})) rows.push([`${p.name} ${name}`, c.summary]);
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return [
+    `Switchboard ${VERSION}: a plugin-based automation runtime for MQTT.`,
+    '',
+    'Usage: switchboard <command> [options]',
+    '',
+    'Commands:',
+    ...rows.map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}`),
+    '',
+    'Options:',
+    '  -c, --config FILE  configuration file (default: runtime.config.json)',
+    '  -h, --help         help; `switchboard <command> --help` for a command\'s options',
+    '  -v, --version      print the version',
+    '',
+    'Exit status: 0 ok, 1 failure, 2 bad usage or configuration.',
+  ].join('\n');
+}
+
+function commandHelp(command: { name: string; summary: string; usage: string }): string {
+  return `${command.usage}\n\n${command.summary[0]!.toUpperCase()}${command.summary.slice(1)}.`;
+}
+
+/** Runs the CLI with `argv` (without node and the script); resolves to the exit status. */
+export async function main(argv: string[], io: Omit<CommandIO, 'pluginOptions'>): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    const target = first === 'help' ? rest[0] : undefined;
+    const command = COMMANDS.find((c) => c.name === target);
+    write(io.stdout, command ? commandHelp(command) : help(await plugins()));
+    return EXIT.ok;
+  }
+  if (first === '-v' || first === '--version') {
+    write(io.stdout, VERSION);
+    return EXIT.ok;
+  }
+  try {
+    const command = COMMANDS.find((c) => c.name === first);
+    if (command) {
+      const args = parseCommandArgs(command, rest);
+      if (args.values.help) {
+        write(io.stdout, commandHelp(command));
+        return EXIT.ok;
+      }
+      return await command.run(args, withPluginOptions(io, undefined));
+    }
+    const pluginList = await plugins();
+    const plugin = pluginList.find((p) => p.name === first);
+    if (plugin) return await runPluginCommand(plugin, rest, io);
+    const near = closest(first, [...COMMANDS.map((c) => c.name), ...pluginList.map((p) => p.name)]);
+    throw new UsageError(`switchboard: unknown command "${first}"${near ? `. Did you mean "${near}"?` : ''} Run switchboard --help for the commands.`);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      write(io.stderr, err.message);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+}
+
+async function runPluginCommand(plugin: PluginDefinition, argv: string[], io: Omit<CommandIO, 'pluginOptions'>): Promise<number> {
+  const [name, ...rest] = argv;
+  const commands = plugin.commands ?? {};
+  const command = name === undefined ? undefined : commands[name];
+  if (!command) {
+    const list = Object.entries(commands).map(([n, c]) => `  ${plugin.name} ${n}  ${c.summary}`).join('\n');
+    const near = name && closest(name, Object.keys(commands));
+    const what = name === undefined ? 'which command?' : `unknown command "${name}"${near ? ` (did you mean "${near}"?)` : ''}`;
+    throw new UsageError(`switchboard ${plugin.name}: ${what}${list ? `\nCommands:\n${list}` : ''}`);
+  }
+  const full = { name: `${plugin.name} ${name}`, options: command.options ?? {}, positionals: 8 };
+  const args = parseCommandArgs(full, rest);
+  if (args.values.help) {
+    write(io.stdout, commandHelp({ name: full.name, summary: command.summary, usage: command.usage }));
+    return EXIT.ok;
+  }
+  return command.run(args, withPluginOptions(io, plugin));
+}
+
+function withPluginOptions(io: Omit<CommandIO, 'pluginOptions'>, plugin: PluginDefinition | undefined): CommandIO {
+  return {
+    ...io,
+    async pluginOptions(file) {
+      if (!plugin) return undefined;
+      try {
+        const config = await loadConfig({ file });
+        const configured = config.plugins.find((p) => p.name === plugin.name);
+        if (configured) return configured.options;
+      } catch (err) {
+        if (!(err instanceof ConfigError) || file !== undefined) throw err;
+      }
+      // Not configured (or no configuration file given nor found): the plugin's defaults.
+      const options = {};
+      createAjv().compile(plugin.schema as object)(options);
+      return options;
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { isUtf8 } from 'node:buffer';
+import type { IPublishPacket } from 'mqtt';
+
+export type QoS = 0 | 1 | 2;
+
+/**
+ * Thrown by a topic handler for input it refuses: the message is logged with the reason, counted as
+ * rejected (by `code`) and sent to the dead-letter topic when one is configured; nothing else happens.
+ */
+export class MessageRejected extends Error {
+  override name = 'MessageRejected';
+  readonly code: string;
+
+  constructor(reason: string, code = 'invalid') {
+    super(reason);
+    this.code = code;
+  }
+}
+
+const UNPARSED = Symbol('unparsed');
+
+/**
+ * An MQTT message as topic handlers see it. The payload is decoded and parsed at most once, however
+ * many handlers ask; treat what `json()` returns as read-only, since other handlers share it.
+ */
+export class InboundMessage {
+  readonly connection: string;
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: QoS;
+  readonly retain: boolean;
+  readonly dup: boolean;
+  readonly #maxBytes: number;
+  #text: string | undefined;
+  #json: unknown = UNPARSED;
+  #error: MessageRejected | undefined;
+  #levels: string[] | undefined;
+
+  constructor(connection: string, packet: Pick<IPublishPacket, 'topic' | 'payload' | 'qos' | 'retain' | 'dup'>, maxBytes: number) {
+    this.connection = connection;
+    this.topic = packet.topic;
+    this.payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    this.qos = packet.qos;
+    this.retain = packet.retain;
+    this.dup = packet.dup;
+    this.#maxBytes = maxBytes;
+  }
+
+  /** The topic's levels (`a/b/c` -> `['a', 'b', 'c']`). */
+  get levels(): readonly string[] {
+    return (this.#levels ??= this.topic.split('/'));
+  }
+
+  /** The payload as text; rejects a payload that is too large or not UTF-8. */
+  text(): string {
+    if (this.#text !== undefined) return this.#text;
+    if (this.#error) throw this.#error;
+    if (this.payload.length > this.#maxBytes) {
+      throw (this.#error = new MessageRejected(`payload of ${this.payload.length} bytes exceeds the limit of ${this.#maxBytes} (maxPayloadBytes)`, 'too_large'));
+    }
+    if (!isUtf8(this.payload)) throw (this.#error = new MessageRejected('payload is not valid UTF-8', 'invalid_utf8'));
+    return (this.#text = this.payload.toString('utf8'));
+  }
+
+  /** The payload parsed as JSON; rejects an empty, oversized, non-UTF-8 or malformed payload. */
+  json(): unknown {
+    if (this.#json !== UNPARSED) return this.#json;
+    const text = this.text();
+    if (text.length === 0) throw (this.#error = new MessageRejected('payload is empty', 'empty'));
+    try {
+      return (this.#json = JSON.parse(text));
+    } catch (err) {
+      throw (this.#error = new MessageRejected(`payload is not JSON (${(err as Error).message})`, 'invalid_json'));
+    }
+  }
+
+  /** The payload parsed as a JSON object; rejects anything else (arrays, strings, numbers, null). */
+  object(): Record<string, unknown> {
+    const value = this.json();
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new MessageRejected(`payload is JSON but not an object (${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value})`, 'not_an_object');
+    }
+    return value as Record<string, unknown>;
+  }
+}
+
+/** A message on its way out, as guards see it; `payload` is serialized (objects as JSON) after the guards. */
+export interface OutboundMessage {
+  connection: string;
+  topic: string;
+  payload: unknown;
+  qos: QoS;
+  retain: boolean;
+  /** The plugin that published it, or "core". */
+  readonly origin: string;
+}
+
+/** Whether a handler finished synchronously (undefined) or will finish when the promise settles. */
+export type Completion = undefined | Promise<unknown>;

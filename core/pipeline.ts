@@ -1,0 +1,312 @@
+import { isUtf8 } from 'node:buffer';
+import type { IPublishPacket } from 'mqtt';
+import type { Counter, Histogram } from 'prom-client';
+import { Bus, type BusEvent } from './bus.js';
+import type { Connection } from './connection.js';
+import type { Logger } from './logger.js';
+import { InboundMessage, type Completion, type OutboundMessage, type QoS } from './message.js';
+import type { Metrics } from './metrics.js';
+import type { Guard, Publisher, TopicHandler, Transform } from './plugin.js';
+import { TopicMatcher } from './topic-matcher.js';
+import { topicProblem } from './topics.js';
+
+type Child<T extends Counter<string> | Histogram<string>> = ReturnType<T['labels']>;
+
+/** Per-plugin logging and metrics, resolved once so the message path allocates nothing for them. */
+export class PluginProbe {
+  readonly plugin: string;
+  readonly log: Logger;
+  readonly handled: Child<Counter<string>>;
+  readonly seconds: Child<Histogram<string>>;
+  readonly #metrics: Metrics;
+  readonly #events = new Map<string, Child<Counter<string>>>();
+
+  constructor(plugin: string, log: Logger, metrics: Metrics) {
+    this.plugin = plugin;
+    this.log = log;
+    this.#metrics = metrics;
+    this.handled = metrics.handled.labels(plugin);
+    this.seconds = metrics.handlerSeconds.labels(plugin);
+  }
+
+  failed(stage: 'handler' | 'transform' | 'guard' | 'publisher'): void {
+    this.#metrics.failures.labels(this.plugin, stage).inc();
+  }
+
+  dropped(stage: 'transform' | 'guard'): void {
+    this.#metrics.dropped.labels(this.plugin, stage).inc();
+  }
+
+  rejected(code: string): void {
+    this.#metrics.rejected.labels(this.plugin, code).inc();
+  }
+
+  raised(type: string): void {
+    let counter = this.#events.get(type);
+    if (!counter) this.#events.set(type, (counter = this.#metrics.events.labels(this.plugin, type)));
+    counter.inc();
+  }
+}
+
+interface HandlerEntry {
+  readonly probe: PluginProbe;
+  readonly fn: TopicHandler;
+}
+
+interface TransformEntry {
+  readonly probe: PluginProbe;
+  readonly fn: Transform;
+  readonly order: number;
+  readonly index: number;
+  readonly events: ReadonlySet<string> | null;
+}
+
+interface GuardEntry {
+  readonly probe: PluginProbe;
+  readonly guard: Guard;
+}
+
+export interface DeadLetterTarget {
+  connection: string;
+  topic: string;
+}
+
+const EVENT_TYPE = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * The data path. Incoming messages go to the topic handlers whose filters match; events they raise go
+ * through the transforms (in order), then the guards, then to the publishers; everything published goes
+ * through the guards again on its way to a connection. Every plugin call is contained: an error is
+ * logged with the plugin's name and counted, and the message goes on to the others.
+ */
+export class Pipeline {
+  readonly bus = new Bus();
+  readonly #metrics: Metrics;
+  readonly #connections: ReadonlyMap<string, Connection>;
+  readonly #matchers = new Map<string, TopicMatcher<HandlerEntry>>();
+  readonly #transforms: TransformEntry[] = [];
+  readonly #eventGuards: GuardEntry[] = [];
+  readonly #messageGuards: GuardEntry[] = [];
+  readonly #core: PluginProbe;
+  #deadLetter: DeadLetterTarget | null = null;
+  #dispatching = false;
+  #waits: Promise<unknown>[] | null = null;
+  #transformCount = 0;
+
+  constructor(connections: ReadonlyMap<string, Connection>, log: Logger, metrics: Metrics) {
+    this.#connections = connections;
+    this.#metrics = metrics;
+    this.#core = new PluginProbe('core', log, metrics);
+  }
+
+  setDeadLetter(target: DeadLetterTarget | null): void {
+    this.#deadLetter = target;
+  }
+
+  /** Registers a topic handler and subscribes its filter; returns its removal. */
+  addHandler(probe: PluginProbe, connection: string, filter: string, fn: TopicHandler, qos: QoS | undefined): () => void {
+    const conn = this.#connection(connection);
+    let matcher = this.#matchers.get(connection);
+    if (!matcher) this.#matchers.set(connection, (matcher = new TopicMatcher()));
+    const entry: HandlerEntry = { probe, fn };
+    matcher.add(filter, entry);
+    conn.subscribe(filter, qos ?? (conn.config.qos as QoS));
+    return () => matcher.remove(filter, entry);
+  }
+
+  addTransform(probe: PluginProbe, fn: Transform, order = 0, events?: string[]): () => void {
+    const entry: TransformEntry = { probe, fn, order, index: this.#transformCount++, events: events ? new Set(events) : null };
+    this.#transforms.push(entry);
+    this.#transforms.sort((a, b) => a.order - b.order || a.index - b.index);
+    return () => remove(this.#transforms, entry);
+  }
+
+  addGuard(probe: PluginProbe, guard: Guard): () => void {
+    const entry: GuardEntry = { probe, guard };
+    if (guard.event) this.#eventGuards.push(entry);
+    if (guard.message) this.#messageGuards.push(entry);
+    return () => {
+      remove(this.#eventGuards, entry);
+      remove(this.#messageGuards, entry);
+    };
+  }
+
+  /** Registers a publisher for event types (`*`: all); errors it throws or rejects with are contained. */
+  addPublisher<D>(probe: PluginProbe, events: string[], fn: Publisher<D>): () => void {
+    const listener = (event: BusEvent): void => {
+      try {
+        const done = fn(event as BusEvent<D>);
+        if (done) done.catch((err: unknown) => this.#publisherFailed(probe, event, err));
+      } catch (err) {
+        this.#publisherFailed(probe, event, err);
+      }
+    };
+    for (const type of events) this.bus.on(type, listener);
+    return () => {
+      for (const type of events) this.bus.off(type, listener);
+    };
+  }
+
+  /** Hands an incoming message to the matching topic handlers; see Completion for the result. */
+  readonly dispatch = (conn: Connection, packet: IPublishPacket): Completion => {
+    const handlers = this.#matchers.get(conn.name)?.match(packet.topic);
+    if (!handlers || handlers.size === 0) {
+      this.#metrics.unmatched.labels(conn.name).inc();
+      return undefined;
+    }
+    const message = new InboundMessage(conn.name, packet, conn.config.maxPayloadBytes);
+    this.#dispatching = true;
+    try {
+      for (const handler of handlers) this.#run(handler, message);
+    } finally {
+      this.#dispatching = false;
+    }
+    const waits = this.#waits;
+    this.#waits = null;
+    return waits ? Promise.all(waits) : undefined;
+  };
+
+  /** Raises an event: transforms, then guards, then publishers. */
+  emit(probe: PluginProbe, type: string, data: unknown, id?: string): void {
+    if (!EVENT_TYPE.test(type)) throw new Error(`event type "${type}" must be made of letters, digits, "_", "-" and "."`);
+    probe.raised(type);
+    let event: BusEvent = id === undefined ? { type, data, time: new Date().toISOString(), source: probe.plugin } : { type, data, time: new Date().toISOString(), source: probe.plugin, id };
+    for (const t of this.#transforms) {
+      if (t.events && !t.events.has(event.type)) continue;
+      let next: BusEvent | null;
+      try {
+        next = t.fn(event);
+      } catch (err) {
+        t.probe.failed('transform');
+        t.probe.log.error({ err, event: event.type }, 'transform failed; the event goes on without it');
+        continue;
+      }
+      if (!next) {
+        t.probe.dropped('transform');
+        t.probe.log.debug({ event: event.type }, 'transform dropped an event');
+        return;
+      }
+      event = next;
+    }
+    for (const g of this.#eventGuards) {
+      let next: BusEvent | null;
+      try {
+        next = g.guard.event!(event);
+      } catch (err) {
+        g.probe.failed('guard');
+        g.probe.log.error({ err, event: event.type }, 'guard failed; the event is dropped');
+        next = null;
+      }
+      if (!next) {
+        g.probe.dropped('guard');
+        return;
+      }
+      event = next;
+    }
+    this.bus.emit(event);
+  }
+
+  /**
+   * Publishes through the guards. Objects are serialized as JSON once, after the guards. Throws on an
+   * unknown connection or a topic MQTT does not allow (the caller's mistake, contained by its caller).
+   */
+  publish(origin: string, connection: string, topic: string, payload: unknown, qos?: QoS, retain?: boolean): void {
+    const conn = this.#connection(connection);
+    const problem = topicProblem(topic);
+    if (problem) throw new Error(problem);
+    let out: OutboundMessage | null = { connection, topic, payload, qos: qos ?? (conn.config.qos as QoS), retain: retain ?? conn.config.retain, origin };
+    for (const g of this.#messageGuards) {
+      let next: OutboundMessage | null;
+      try {
+        next = g.guard.message!(out);
+      } catch (err) {
+        g.probe.failed('guard');
+        g.probe.log.error({ err, topic: out.topic, origin }, 'guard failed; the message is not published');
+        next = null;
+      }
+      if (!next) {
+        g.probe.dropped('guard');
+        return;
+      }
+      out = next;
+    }
+    const target = out.connection === connection ? conn : this.#connection(out.connection);
+    const body = typeof out.payload === 'string' || Buffer.isBuffer(out.payload) ? out.payload : JSON.stringify(out.payload);
+    if (body === undefined) throw new Error(`cannot publish ${String(out.payload)} to ${out.topic}: not serializable`);
+    const done = target.publish(out.topic, body, out.qos, out.retain);
+    if (done && this.#dispatching) (this.#waits ??= []).push(done);
+  }
+
+  #run(handler: HandlerEntry, message: InboundMessage): void {
+    const started = performance.now();
+    try {
+      const result = handler.fn(message) as unknown;
+      if (result && typeof (result as Promise<void>).then === 'function') {
+        (this.#waits ??= []).push(
+          (result as Promise<void>).then(
+            () => handler.probe.handled.inc(),
+            (err: unknown) => this.#handlerFailed(handler.probe, message, err),
+          ),
+        );
+      } else {
+        handler.probe.handled.inc();
+      }
+    } catch (err) {
+      this.#handlerFailed(handler.probe, message, err);
+    }
+    handler.probe.seconds.observe((performance.now() - started) / 1000);
+  }
+
+  #handlerFailed(probe: PluginProbe, message: InboundMessage, err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    const where = { connection: message.connection, topic: message.topic };
+    if (error.name === 'MessageRejected') {
+      const code = (error as { code?: string }).code ?? 'invalid';
+      probe.rejected(code);
+      probe.log.warn({ ...where, code, reason: error.message }, `rejected a message on ${message.topic}: ${error.message}`);
+    } else {
+      probe.failed('handler');
+      probe.log.error({ ...where, err: error }, `topic handler failed on ${message.topic}: ${error.message}`);
+    }
+    this.#sendToDeadLetter(probe.plugin, message, error);
+  }
+
+  #publisherFailed(probe: PluginProbe, event: BusEvent, err: unknown): void {
+    probe.failed('publisher');
+    probe.log.error({ err, event: event.type }, 'publisher failed');
+  }
+
+  #sendToDeadLetter(plugin: string, message: InboundMessage, error: Error): void {
+    const target = this.#deadLetter;
+    if (!target || (message.connection === target.connection && message.topic === target.topic)) return;
+    const text = isUtf8(message.payload);
+    try {
+      this.publish('core', target.connection, target.topic, {
+        reason: error.message,
+        code: (error as { code?: string }).code ?? 'handler_error',
+        plugin,
+        connection: message.connection,
+        topic: message.topic,
+        qos: message.qos,
+        retain: message.retain,
+        time: new Date().toISOString(),
+        encoding: text ? 'utf8' : 'base64',
+        payload: message.payload.toString(text ? 'utf8' : 'base64'),
+      }, 1, false);
+      this.#metrics.deadLetters.labels(plugin).inc();
+    } catch (err) {
+      this.#core.log.error({ err, topic: target.topic }, 'could not publish to the dead-letter topic');
+    }
+  }
+
+  #connection(name: string): Connection {
+    const conn = this.#connections.get(name);
+    if (!conn) throw new Error(`no connection named "${name}" (connections: ${[...this.#connections.keys()].join(', ') || 'none'})`);
+    return conn;
+  }
+}
+
+function remove<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}

@@ -1,0 +1,94 @@
+import type { RuntimeConfig } from './config/load-config.js';
+import type { Logger } from './logger.js';
+import type { QoS } from './message.js';
+import type { Metrics } from './metrics.js';
+import type { Pipeline, PluginProbe } from './pipeline.js';
+import type { PluginContext, RetainedOptions, RuntimeInfo } from './plugin.js';
+import { RetainedTopics } from './retained.js';
+import type { StateStore } from './state-store.js';
+
+/** What the host records of a plugin while it runs: its contributions, so they can be removed, and its hooks. */
+export interface PluginRecord {
+  readonly name: string;
+  readonly probe: PluginProbe;
+  readonly removers: (() => void)[];
+  readonly startHooks: (() => void | Promise<void>)[];
+  readonly readyHooks: (() => void | Promise<void>)[];
+  readonly stopHooks: (() => void | Promise<void>)[];
+  readonly retained: Map<string, RetainedTopics>;
+  hasGuard: boolean;
+}
+
+export interface ContextDeps {
+  config: RuntimeConfig;
+  pipeline: Pipeline;
+  state: StateStore;
+  metrics: Metrics;
+  runtime: RuntimeInfo;
+}
+
+/** The context a plugin's setup receives: each method registers a contribution on the plugin's record. */
+export function createPluginContext<O>(record: PluginRecord, options: O, log: Logger, deps: ContextDeps): PluginContext<O> {
+  const { pipeline, state, metrics, runtime } = deps;
+  const name = record.name;
+  const connectionQos = (connection: string): QoS => (deps.config.connections[connection]?.qos ?? 1) as QoS;
+  return {
+    name,
+    options,
+    log,
+    runtime,
+    handle(filter, handler, opts = {}) {
+      record.removers.push(pipeline.addHandler(record.probe, opts.connection ?? runtime.eventsConnection, filter, handler, opts.qos));
+    },
+    transform(transform, opts = {}) {
+      record.removers.push(pipeline.addTransform(record.probe, transform, opts.order, opts.events));
+    },
+    guard(guard) {
+      record.hasGuard = true;
+      record.removers.push(pipeline.addGuard(record.probe, guard));
+    },
+    publisher(events, publisher) {
+      record.removers.push(pipeline.addPublisher(record.probe, typeof events === 'string' ? [events] : events, publisher));
+    },
+    emit(type, data, opts) {
+      pipeline.emit(record.probe, type, data, opts?.id);
+    },
+    publish(topic, payload, opts = {}) {
+      pipeline.publish(name, opts.connection ?? runtime.eventsConnection, topic, payload, opts.qos, opts.retain);
+    },
+    retained(opts: RetainedOptions = {}) {
+      const connection = opts.connection ?? runtime.eventsConnection;
+      let topics = record.retained.get(connection);
+      if (!topics) {
+        if (!deps.config.connections[connection]) throw new Error(`no connection named "${connection}" (connections: ${runtime.connections.join(', ')})`);
+        topics = new RetainedTopics(
+          state.namespace<string>(`retained/${name}/${connection}`),
+          (topic, payload, qos, retain) => pipeline.publish(name, connection, topic, payload, qos, retain),
+          connectionQos(connection),
+          opts.intervalMs ?? 0,
+          log,
+        );
+        record.retained.set(connection, topics);
+      }
+      return topics;
+    },
+    state<V>(sub?: string) {
+      return state.namespace<V>(sub ? `plugin/${name}/${sub}` : `plugin/${name}`);
+    },
+    counter(metric, help, labelNames) {
+      return metrics.pluginCounter(name, metric, help, labelNames);
+    },
+    gauge(metric, help, labelNames) {
+      return metrics.pluginGauge(name, metric, help, labelNames);
+    },
+    onStart(hook) {
+      record.startHooks.push(hook);
+    },
+    onReady(hook) {
+      record.readyHooks.push(hook);
+    },
+    onStop(hook) {
+      record.stopHooks.push(hook);
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import { inject, injectable } from 'inversify';
+import type { RuntimeConfig } from './config/load-config.js';
+import type { Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { Pipeline, PluginProbe } from './pipeline.js';
+import type { RuntimeInfo } from './plugin.js';
+import { createPluginContext, type PluginRecord } from './plugin-context.js';
+import { StateStore } from './state-store.js';
+import { TOKENS } from './tokens.js';
+
+export type PluginState = 'configured' | 'set up' | 'running' | 'failed' | 'stopped';
+
+export interface PluginStatus {
+  state: PluginState;
+  version: string;
+  optional: boolean;
+  error?: string;
+}
+
+/** A plugin failed to set up or start, and was not optional: the runtime does not start. */
+export class PluginStartError extends Error {
+  override name = 'PluginStartError';
+}
+
+const HOOK_TIMEOUT_MS = 10000;
+
+interface Entry {
+  record: PluginRecord;
+  status: PluginStatus;
+}
+
+/**
+ * Sets up, starts and stops the configured plugins in order. A plugin that fails is rolled back (its
+ * handlers, transforms, guards and publishers removed); it stops the start unless it is optional, and
+ * a plugin with a guard is never optional, since running without it would let through what it guards.
+ */
+@injectable()
+export class PluginHost {
+  readonly #config: RuntimeConfig;
+  readonly #pipeline: Pipeline;
+  readonly #state: StateStore;
+  readonly #metrics: Metrics;
+  readonly #log: Logger;
+  readonly #entries: Entry[] = [];
+
+  constructor(
+    @inject(TOKENS.Config) config: RuntimeConfig,
+    @inject(Pipeline) pipeline: Pipeline,
+    @inject(StateStore) state: StateStore,
+    @inject(Metrics) metrics: Metrics,
+    @inject(TOKENS.Logger) log: Logger,
+  ) {
+    this.#config = config;
+    this.#pipeline = pipeline;
+    this.#state = state;
+    this.#metrics = metrics;
+    this.#log = log;
+  }
+
+  async setup(runtime: RuntimeInfo): Promise<void> {
+    for (const plugin of this.#config.plugins) {
+      const log = this.#log.child({ plugin: plugin.name });
+      const record: PluginRecord = {
+        name: plugin.name,
+        probe: new PluginProbe(plugin.name, log, this.#metrics),
+        removers: [],
+        startHooks: [],
+        readyHooks: [],
+        stopHooks: [],
+        retained: new Map(),
+        hasGuard: false,
+      };
+      const entry: Entry = { record, status: { state: 'configured', version: plugin.definition.version, optional: plugin.optional } };
+      this.#entries.push(entry);
+      const ctx = createPluginContext(record, plugin.options, log, { config: this.#config, pipeline: this.#pipeline, state: this.#state, metrics: this.#metrics, runtime });
+      try {
+        await withTimeout(Promise.resolve().then(() => plugin.definition.setup(ctx)), `plugin "${plugin.name}" setup`);
+        entry.status.state = 'set up';
+        log.debug({ version: plugin.definition.version }, 'plugin set up');
+      } catch (err) {
+        this.#fail(entry, 'set up', err);
+      }
+    }
+  }
+
+  async start(): Promise<void> {
+    for (const entry of this.#entries) {
+      if (entry.status.state !== 'set up') continue;
+      try {
+        for (const hook of entry.record.startHooks) await withTimeout(Promise.resolve().then(hook), `plugin "${entry.record.name}" start`);
+        entry.status.state = 'running';
+        this.#log.info({ plugin: entry.record.name, version: entry.status.version }, 'plugin running');
+      } catch (err) {
+        this.#fail(entry, 'start', err);
+      }
+    }
+    for (const entry of this.#entries) {
+      if (entry.status.state !== 'running') continue;
+      try {
+        for (const hook of entry.record.readyHooks) await withTimeout(Promise.resolve().then(hook), `plugin "${entry.record.name}" ready`);
+      } catch (err) {
+        this.#fail(entry, 'start', err);
+      }
+    }
+  }
+
+  /** Stops the plugins in reverse order; their errors are logged, not thrown. Publishes retained changes still pending. */
+  async stop(): Promise<void> {
+    for (const entry of [...this.#entries].reverse()) {
+      if (entry.status.state !== 'running' && entry.status.state !== 'set up') continue;
+      for (const hook of entry.record.stopHooks) {
+        try {
+          await withTimeout(Promise.resolve().then(hook), `plugin "${entry.record.name}" stop`);
+        } catch (err) {
+          this.#log.error({ plugin: entry.record.name, err }, 'plugin failed to stop cleanly');
+        }
+      }
+      for (const topics of entry.record.retained.values()) topics.flush();
+      entry.status.state = 'stopped';
+    }
+  }
+
+  status(): Record<string, PluginStatus> {
+    return Object.fromEntries(this.#entries.map((e) => [e.record.name, { ...e.status }]));
+  }
+
+  #fail(entry: Entry, stage: string, err: unknown): void {
+    const { record } = entry;
+    for (const remove of record.removers.splice(0)) remove();
+    entry.status.state = 'failed';
+    entry.status.error = err instanceof Error ? err.message : String(err);
+    this.#metrics.failures.labels(record.name, stage === 'start' ? 'start' : 'setup').inc();
+    if (entry.status.optional && !record.hasGuard) {
+      this.#log.error({ plugin: record.name, err }, `plugin "${record.name}" failed to ${stage} and is disabled (optional): ${entry.status.error}`);
+      return;
+    }
+    const why = entry.status.optional ? ' (it guards what leaves the runtime, so it cannot be optional)' : '';
+    throw new PluginStartError(`plugin "${record.name}" failed to ${stage}${why}: ${entry.status.error}`);
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${HOOK_TIMEOUT_MS / 1000} s`)), HOOK_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from './logger.js';
+import type { QoS } from './message.js';
+import type { StateMap } from './state-store.js';
+
+const CLEAR = Symbol('clear');
+
+type Publish = (topic: string, payload: unknown, qos: QoS, retain: boolean) => void;
+
+/**
+ * Retained topics a plugin owns, such as device state or Home Assistant discovery configs: the latest
+ * value per topic, kept on the broker.
+ *
+ * Values set within `intervalMs` (default: one event-loop turn) are published together, the last one per
+ * topic winning, so a burst of changes to one device publishes its state once. A value equal to the one already published in this
+ * run is not published again. Every topic published is remembered in state, so that after a restart a
+ * plugin can clear the topics it no longer has (`topics()`, `delete`) and none is left stale on the broker.
+ * The first value after a start is always published, since the broker may have lost what it had.
+ */
+export class RetainedTopics {
+  readonly #published: StateMap<string>;
+  readonly #sentThisRun = new Set<string>();
+  readonly #pending = new Map<string, unknown>();
+  readonly #forced = new Set<string>();
+  readonly #publish: Publish;
+  readonly #qos: QoS;
+  readonly #log: Logger;
+  readonly #intervalMs: number;
+  #scheduled = false;
+
+  constructor(published: StateMap<string>, publish: Publish, qos: QoS, intervalMs: number, log: Logger) {
+    this.#published = published;
+    this.#publish = publish;
+    this.#qos = qos;
+    this.#intervalMs = intervalMs;
+    this.#log = log;
+  }
+
+  /** Sets the topic's retained value (objects as JSON). `force` publishes it even when unchanged. */
+  set(topic: string, payload: unknown, options?: { force?: boolean }): void {
+    this.#pending.set(topic, payload);
+    if (options?.force) this.#forced.add(topic);
+    this.#schedule();
+  }
+
+  /** Clears the topic on the broker (an empty retained message) and forgets it. */
+  delete(topic: string): void {
+    this.#pending.set(topic, CLEAR);
+    this.#schedule();
+  }
+
+  /** Whether this plugin has published the topic (in this run or an earlier one) and not cleared it. */
+  has(topic: string): boolean {
+    return this.#pending.has(topic) ? this.#pending.get(topic) !== CLEAR : this.#published.has(topic);
+  }
+
+  /** Every topic this plugin has published and not cleared, including in earlier runs. */
+  topics(): string[] {
+    const topics = new Set(this.#published.keys());
+    for (const [topic, value] of this.#pending) {
+      if (value === CLEAR) topics.delete(topic);
+      else topics.add(topic);
+    }
+    return [...topics];
+  }
+
+  /** Publishes what is pending now rather than at the end of the interval. */
+  flush(): void {
+    this.#scheduled = false;
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    for (const [topic, payload] of pending) {
+      try {
+        if (payload === CLEAR) this.#clear(topic);
+        else this.#update(topic, payload);
+      } catch (err) {
+        this.#log.error({ err, topic }, 'could not publish a retained topic');
+      }
+    }
+    this.#forced.clear();
+  }
+
+  #update(topic: string, payload: unknown): void {
+    const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
+    const digest = createHash('sha1').update(body).digest('base64');
+    if (!this.#forced.has(topic) && this.#sentThisRun.has(topic) && this.#published.get(topic) === digest) return;
+    // Recorded in the same turn as the publish stores its packet, so both are in one commit.
+    this.#published.set(topic, digest);
+    this.#sentThisRun.add(topic);
+    this.#publish(topic, body, this.#qos, true);
+  }
+
+  #clear(topic: string): void {
+    if (!this.#published.has(topic) && !this.#sentThisRun.has(topic)) return;
+    this.#published.delete(topic);
+    this.#sentThisRun.delete(topic);
+    this.#publish(topic, '', this.#qos, true);
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    const flush = (): void => {
+      if (this.#scheduled) this.flush();
+    };
+    if (this.#intervalMs > 0) setTimeout(flush, this.#intervalMs);
+    else setImmediate(flush);
+  }
+}

@@ -1,0 +1,150 @@
+import { inject, injectable } from 'inversify';
+import { EmbeddedBroker } from './broker.js';
+import type { RuntimeConfig } from './config/load-config.js';
+import { Connections } from './connections.js';
+import { installEventsOut } from './events-out.js';
+import { Health } from './health.js';
+import { HttpServer } from './http.js';
+import type { Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { Pipeline, PluginProbe } from './pipeline.js';
+import type { RuntimeInfo } from './plugin.js';
+import { PluginHost } from './plugin-host.js';
+import { StateStore } from './state-store.js';
+import { TOKENS } from './tokens.js';
+import { VERSION } from './version.js';
+
+/** The shutdown budget: SIGTERM to exit within this, in-flight messages finished and state flushed. */
+export const SHUTDOWN_MS = 5000;
+
+/**
+ * Starts the parts in order (state, embedded broker, plugins, connections, HTTP) and stops them in
+ * reverse: stop taking messages, finish those in flight, let plugins stop, flush state, disconnect.
+ */
+@injectable()
+export class Runtime {
+  readonly #config: RuntimeConfig;
+  readonly #log: Logger;
+  readonly #metrics: Metrics;
+  readonly #state: StateStore;
+  readonly #broker: EmbeddedBroker;
+  readonly #connections: Connections;
+  readonly #pipeline: Pipeline;
+  readonly #plugins: PluginHost;
+  readonly #health: Health;
+  readonly #http: HttpServer;
+  #stopping: Promise<void> | null = null;
+
+  constructor(
+    @inject(TOKENS.Config) config: RuntimeConfig,
+    @inject(TOKENS.Logger) log: Logger,
+    @inject(Metrics) metrics: Metrics,
+    @inject(StateStore) state: StateStore,
+    @inject(EmbeddedBroker) broker: EmbeddedBroker,
+    @inject(Connections) connections: Connections,
+    @inject(Pipeline) pipeline: Pipeline,
+    @inject(PluginHost) plugins: PluginHost,
+    @inject(Health) health: Health,
+    @inject(HttpServer) http: HttpServer,
+  ) {
+    this.#config = config;
+    this.#log = log;
+    this.#metrics = metrics;
+    this.#state = state;
+    this.#broker = broker;
+    this.#connections = connections;
+    this.#pipeline = pipeline;
+    this.#plugins = plugins;
+    this.#health = health;
+    this.#http = http;
+    health.version = VERSION;
+  }
+
+  get health(): Health {
+    return this.#health;
+  }
+
+  get http(): HttpServer {
+    return this.#http;
+  }
+
+  get broker(): EmbeddedBroker | undefined {
+    return this.#config.core.broker.embedded ? this.#broker : undefined;
+  }
+
+  async start(): Promise<void> {
+    const { core } = this.#config;
+    try {
+      await this.#state.open();
+      if (core.broker.embedded) {
+        await this.#broker.start();
+        if (this.#config.localIsEmbedded) this.#connections.get('local')!.retarget(this.#broker.url);
+      }
+      for (const connection of this.#connections.all()) connection.onMessage(this.#pipeline.dispatch);
+      if (core.deadLetter.topic) this.#pipeline.setDeadLetter({ connection: core.deadLetter.connection, topic: core.deadLetter.topic });
+      installEventsOut(this.#pipeline, new PluginProbe('core', this.#log, this.#metrics), core.events, this.#connections.get(core.events.connection)!);
+      await this.#plugins.setup(this.#info());
+      await this.#connections.start();
+      await this.#plugins.start();
+      await this.#http.start();
+    } catch (err) {
+      await this.#shutDown(Date.now() + SHUTDOWN_MS).catch(() => undefined);
+      throw err;
+    }
+    this.#health.phase = 'running';
+    this.#log.info(
+      {
+        version: VERSION,
+        config: this.#config.file,
+        broker: this.broker?.url,
+        connections: Object.fromEntries(this.#connections.all().map((c) => [c.name, c.safeUrl])),
+        plugins: this.#config.plugins.map((p) => p.name),
+        health: this.#http.url && `${this.#http.url}/healthz`,
+      },
+      'Switchboard is running',
+    );
+  }
+
+  /** Stops gracefully within SHUTDOWN_MS; calling it again returns the same promise. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#shutDown(Date.now() + SHUTDOWN_MS);
+    return this.#stopping;
+  }
+
+  async #shutDown(deadline: number): Promise<void> {
+    this.#health.phase = 'stopping';
+    this.#log.info('stopping: no new messages are taken; finishing those in flight');
+    const connections = this.#connections.all();
+    for (const connection of connections) connection.stopReading();
+    // Leave a second of the budget for disconnecting and writing the snapshot.
+    const drained = await Promise.all(connections.map((c) => c.drain(deadline - 1000)));
+    if (drained.includes(false)) this.#log.warn('some messages were still being handled at the deadline; the broker redelivers them to a persistent session');
+    await this.#plugins.stop();
+    const events = this.#connections.get(this.#config.core.events.connection);
+    if (events?.connected) {
+      try {
+        this.#pipeline.publish('core', events.name, this.#config.core.events.statusTopic, 'offline', 1, true);
+      } catch (err) {
+        this.#log.warn({ err }, 'could not publish the offline status');
+      }
+    }
+    await this.#state.flushed();
+    await Promise.all(connections.map((c) => c.stop(deadline - 500)));
+    await this.#state.close();
+    await this.#broker.stop();
+    await this.#http.stop();
+    this.#health.phase = 'stopped';
+    this.#log.info('stopped');
+  }
+
+  #info(): RuntimeInfo {
+    const { events } = this.#config.core;
+    return {
+      version: VERSION,
+      eventsConnection: events.connection,
+      eventsPrefix: events.prefix,
+      statusTopic: events.statusTopic,
+      connections: Object.keys(this.#config.connections),
+    };
+  }
+}
