@@ -197,9 +197,12 @@ export class Connection {
     this.#reading = false;
     if (!client) return;
     this.#setStatus('closed');
+    // While (re)connecting there is nothing to wait for, and a graceful end would only queue the DISCONNECT: the
+    // connection attempt would go on and succeed after the stop.
+    const force = !client.connected;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => client.end(true, {}, () => resolve()), Math.max(0, deadline - Date.now()));
-      client.end(false, {}, () => {
+      client.end(force, {}, () => {
         clearTimeout(timer);
         resolve();
       });

@@ -52,13 +52,13 @@ export const startCommand: Command = {
 
     try {
       await runtime.start();
+      await stopped;
     } catch (err) {
       log.fatal({ err }, `Switchboard did not start: ${(err as Error).message}`);
-      await new Promise<void>((resolve) => log.flush(() => resolve()));
-      return EXIT.failure;
+      exitCode = EXIT.failure;
     }
-    await stopped;
     await new Promise<void>((resolve) => log.flush(() => resolve()));
-    return exitCode;
+    // Everything is stopped and flushed: a timer or socket a plugin left open must not keep the process alive.
+    process.exit(exitCode);
   },
 };

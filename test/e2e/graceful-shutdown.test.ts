@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import type { Client } from 'aedes';
+import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { TestClient } from '../helpers/mqtt.js';
+import { fixture, tempDir } from '../helpers/paths.js';
+import { InProcessRuntime, RuntimeProcess, testConfig, writeConfig } from '../helpers/runtime.js';
+import { SlowRuntime } from '../helpers/slow-runtime.js';
+
+const LINGERING = fixture('dist', 'test', 'fixtures', 'e2e-plugins', 'lingering.js');
+
+describe('Graceful shutdown of the CLI', () => {
+  let broker: TestBroker;
+  let slow: SlowRuntime | undefined;
+
+  beforeEach(async () => {
+    broker = await startBroker();
+  });
+
+  afterEach(async () => {
+    await slow?.close();
+    slow = undefined;
+    await broker.close();
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`on ${signal}: finishes the message in flight, flushes state, says offline and exits 0`, async () => {
+      // e2e-lingering leaves a timer running, as a plugin may: it must not hold the process up.
+      slow = await SlowRuntime.create(broker.url, { clientId: `e2e-shutdown-${signal}`, plugins: { 'e2e-lingering': { module: LINGERING } } });
+      const first = await slow.start();
+      await slow.waitForStatus('online');
+      await slow.send('m1', 1000);
+      await slow.waitFor('started', 'm1', 1);
+
+      // The handler finishes (and records m1 in its state) after the signal; onStop counts the stop.
+      assert.deepEqual(await slow.kill(signal), { code: 0, signal: null }, `stderr: ${first.stderr}`);
+      assert.ok(first.logs.some((l) => l.msg === 'shutting down' && l.signal === signal));
+      assert.ok(first.logs.some((l) => l.msg === 'stopped'));
+      assert.ok(!first.logs.some((l) => l.level === 'error' || l.level === 'fatal'), 'no error was logged');
+      await slow.waitFor('done', 'm1', 1);
+      await slow.waitForStatus('offline');
+      const late = await TestClient.connect(broker.url);
+      try {
+        await late.subscribe('switchboard/status');
+        const [status] = await late.waitForCount('switchboard/status', 1);
+        assert.equal(status!.text, 'offline');
+        assert.equal(status!.retain, true);
+      } finally {
+        await late.close();
+      }
+
+      await slow.start();
+      assert.deepEqual(slow.lastReady(), { handled: ['m1'], stops: 1 }, 'the state written during the shutdown was found');
+      // m1 was acknowledged on the way out: a queued copy would be delivered before m2.
+      await slow.send('m2', 0);
+      await slow.waitFor('done', 'm2', 1);
+      assert.equal(slow.markers('started', 'm1').length, 1, 'm1 was not delivered again');
+    });
+  }
+
+  it('on a second signal, exits at once; the unfinished message comes back at the next start', async () => {
+    slow = await SlowRuntime.create(broker.url, { clientId: 'e2e-shutdown-twice' });
+    const first = await slow.start();
+    await slow.send('m1', 10000);
+    await slow.waitFor('started', 'm1', 1);
+    first.child.kill('SIGTERM');
+    await first.waitForLog((l) => l.msg === 'shutting down');
+    // Without the second signal the runtime would wait for m1 until its shutdown deadline, then exit 0.
+    assert.deepEqual(await slow.kill('SIGTERM'), { code: 1, signal: null });
+    assert.ok(first.logs.some((l) => l.msg === 'second signal: exiting at once'));
+    assert.equal(slow.markers('done', 'm1').length, 0);
+
+    await slow.start();
+    assert.deepEqual(slow.lastReady(), { handled: [], stops: 0 });
+    await slow.waitFor('started', 'm1', 2);
+  });
+});
+
+describe('Stopping before the runtime is fully up', () => {
+  let broker: TestBroker;
+  let dir: { path: string; remove(): Promise<void> };
+  let runtime: InProcessRuntime | undefined;
+  let child: RuntimeProcess | undefined;
+
+  beforeEach(async () => {
+    broker = await startBroker();
+    dir = await tempDir();
+  });
+
+  afterEach(async () => {
+    await child?.kill('SIGKILL');
+    child = undefined;
+    await runtime?.stop();
+    runtime = undefined;
+    await broker.close();
+    await dir.remove();
+  });
+
+  it('closes a connection the broker has not accepted yet, so that it does not connect after the stop', async () => {
+    const pending: Client[] = [];
+    // The broker holds the runtime's CONNECT unanswered, as a slow or distant broker does.
+    broker.aedes.authenticate = (client) => void pending.push(client);
+    runtime = await InProcessRuntime.start(dir.path, { connections: { local: { url: broker.url } } });
+    await until(() => pending.length === 1, 'the runtime to send CONNECT');
+    await runtime.stop();
+    await until(() => pending[0]!.closed, 'the broker to see the connection closed');
+    assert.ok(!runtime.logs.some((l) => l.msg === 'connected'));
+  });
+
+  it('exits 1 when the start fails part-way, even with a plugin that left a timer running', async () => {
+    // The HTTP port is taken (by the test broker): the start fails after the plugins started.
+    const file = await writeConfig(dir.path, testConfig({ connections: { local: { url: broker.url } }, http: { port: broker.port }, plugins: { 'e2e-lingering': { module: LINGERING } } }));
+    child = new RuntimeProcess(['start', '--config', file]);
+    assert.deepEqual(await child.exited, { code: 1, signal: null });
+    const fatal = child.logs.find((l) => l.level === 'fatal');
+    assert.match(String(fatal?.msg), /Switchboard did not start: .*the port is in use/);
+    assert.ok(child.logs.some((l) => l.msg === 'plugin running' && l.plugin === 'e2e-lingering'));
+  });
+});
+
+async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,18 @@
+import type { HealthReport } from '../../core/health.js';
+
+/** GET /healthz: the HTTP status and the report. */
+export async function health(url: string): Promise<{ status: number; report: HealthReport }> {
+  const res = await fetch(url);
+  return { status: res.status, report: (await res.json()) as HealthReport };
+}
+
+/** Polls /healthz until `predicate` holds; fails with the last report after `ms`. */
+export async function waitForHealth(url: string, predicate: (status: number, report: HealthReport) => boolean, ms = 10000, what = 'the expected health'): Promise<HealthReport> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const { status, report } = await health(url);
+    if (predicate(status, report)) return report;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; last /healthz (${status}): ${JSON.stringify(report)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
