@@ -48,6 +48,13 @@ export class AckGate {
     return this.#queue.length - this.#head;
   }
 
+  /** Acknowledgements of messages whose handling has finished, still waiting for the disk or their turn. */
+  handledOnHold(): number {
+    let n = 0;
+    for (let i = this.#head; i < this.#queue.length; i++) if (this.#queue[i]!.done) n++;
+    return n;
+  }
+
   /** A QoS 1/2 message is being handled: its acknowledgement waits for `done`. */
   expect(messageId: number): AckSlot {
     const slot: AckSlot = { messageId, packet: null, done: false, seq: this.#state.seq };

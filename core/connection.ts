@@ -184,7 +184,7 @@ export class Connection {
 
   /** Resolves once every message taken has been handled and acknowledged, or at `deadline` (ms since epoch). */
   async drain(deadline: number): Promise<boolean> {
-    while (this.#inflight > 0 || (this.#gate?.size ?? 0) > 0) {
+    while (this.#inflight > 0 || (this.#gate?.handledOnHold() ?? 0) > 0) {
       if (Date.now() >= deadline || !this.#client?.connected) return false;
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -241,8 +241,13 @@ export class Connection {
       send(packet, cb, cbStorePut, noStore);
     };
     client.handleMessage = (packet, callback) => {
-      // Not calling back pauses mqtt.js's reader: at shutdown the message stays unacknowledged for the next session.
-      if (!this.#reading) return;
+      if (!this.#reading) {
+        // Stopping: the message is not handled and its acknowledgement never sent, so the broker keeps it for the next
+        // session; mqtt.js reads on, so that the broker's acknowledgements of what we published still arrive.
+        if (packet.qos > 0) gate.expect(packet.messageId!);
+        callback();
+        return;
+      }
       this.#in.inc();
       if (packet.qos === 0) {
         this.#sink?.(this, packet)?.catch(() => undefined);

@@ -70,7 +70,7 @@ export async function main(argv: string[], io: Omit<CommandIO, 'pluginOptions'>)
     const plugin = pluginList.find((p) => p.name === first);
     if (plugin) return await runPluginCommand(plugin, rest, io);
     const near = closest(first, [...COMMANDS.map((c) => c.name), ...pluginList.map((p) => p.name)]);
-    throw new UsageError(`switchboard: unknown command "${first}"${near ? `. Did you mean "${near}"?` : ''} Run switchboard --help for the commands.`);
+    throw new UsageError(`switchboard: unknown command "${first}".${near ? ` Did you mean "${near}"?` : ''} Run switchboard --help for the commands.`);
   } catch (err) {
     if (err instanceof UsageError) {
       write(io.stderr, err.message);

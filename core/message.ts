@@ -65,6 +65,8 @@ export class InboundMessage {
   /** The payload parsed as JSON; rejects an empty, oversized, non-UTF-8 or malformed payload. */
   json(): unknown {
     if (this.#json !== UNPARSED) return this.#json;
+    // A payload that failed once fails the same way for every other handler, without being parsed again.
+    if (this.#error) throw this.#error;
     const text = this.text();
     if (text.length === 0) throw (this.#error = new MessageRejected('payload is empty', 'empty'));
     try {

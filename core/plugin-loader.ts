@@ -29,7 +29,7 @@ export async function loadPlugin(name: string, module: string | undefined, baseD
     file = join(BUILTIN_DIR, name, 'index.js');
     if (!(await isFile(file))) {
       const known = await builtinPlugins();
-      throw new PluginLoadError(`no built-in plugin named "${name}" (built-in: ${known.join(', ')}); a third-party plugin needs "module": a path or a package name`);
+      throw new PluginLoadError(`no built-in plugin named "${name}" (built-in: ${known.join(', ') || 'none'}); a third-party plugin needs "module": a path or a package name`);
     }
   } else {
     file = await resolveModule(module, baseDir);

@@ -215,16 +215,17 @@ export class StateStore {
     try {
       return JSON.stringify(records);
     } catch {
-      const good = records.filter(([namespace, key, value]) => {
-        try {
-          JSON.stringify(value);
-          return true;
-        } catch (err) {
-          this.#log.error({ namespace, key, err }, 'a state value cannot be serialized and is not persisted');
-          return false;
-        }
-      });
-      return JSON.stringify(good);
+      return JSON.stringify(records.filter(([namespace, key, value]) => this.#serializable(namespace, key, value)));
+    }
+  }
+
+  #serializable(namespace: string, key: string, value: unknown): boolean {
+    try {
+      JSON.stringify(value);
+      return true;
+    } catch (err) {
+      this.#log.error({ namespace, key, err }, 'a state value cannot be serialized and is not persisted');
+      return false;
     }
   }
 
@@ -244,9 +245,10 @@ export class StateStore {
 
   async #compact(): Promise<void> {
     const gen = this.#gen + 1;
-    const namespaces: Snapshot['namespaces'] = {};
-    for (const [name, map] of this.#maps) namespaces[name] = [...map];
-    const json = JSON.stringify({ format: 1, gen, savedAt: new Date().toISOString(), namespaces });
+    const json = this.#snapshotJson(gen);
+    // The next log exists before the snapshot names its generation: otherwise commits made after a failed
+    // switch would go to a log that recovery deletes as stale.
+    const next = await open(this.#walPath(gen), 'w');
     const tmp = join(this.#opts.dir, `${SNAPSHOT}.tmp`);
     try {
       const file = await open(tmp, 'w');
@@ -259,16 +261,31 @@ export class StateStore {
       await rename(tmp, join(this.#opts.dir, SNAPSHOT));
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
+      await next.close().catch(() => undefined);
+      await unlink(this.#walPath(gen)).catch(() => undefined);
       throw err;
     }
     if (this.#opts.fsync) await syncDir(this.#opts.dir);
     const oldWal = this.#wal;
     const oldPath = this.#walPath(this.#gen);
-    this.#wal = await open(this.#walPath(gen), 'w');
+    this.#wal = next;
     this.#gen = gen;
     this.#walBytes = 0;
     await oldWal?.close().catch(() => undefined);
     await unlink(oldPath).catch(() => undefined);
+  }
+
+  /** The snapshot's JSON; values that cannot be serialized are left out (and logged), as in a commit. */
+  #snapshotJson(gen: number): string {
+    const namespaces: Snapshot['namespaces'] = {};
+    for (const [name, map] of this.#maps) namespaces[name] = [...map];
+    const snapshot = { format: 1, gen, savedAt: new Date().toISOString(), namespaces };
+    try {
+      return JSON.stringify(snapshot);
+    } catch {
+      for (const [name, entries] of Object.entries(namespaces)) namespaces[name] = entries.filter(([key, value]) => this.#serializable(name, key, value));
+      return JSON.stringify(snapshot);
+    }
   }
 
   async #load(): Promise<void> {
@@ -304,23 +321,30 @@ export class StateStore {
     }
     let offset = 0;
     let commits = 0;
+    let good = 0;
     while (offset < data.length) {
       const end = data.indexOf(0x0a, offset);
-      const records = end < 0 ? undefined : parseLine(data.subarray(offset, end));
-      if (!records) break;
-      for (const [namespace, key, ...value] of records) {
-        let map = this.#maps.get(namespace);
-        if (!map) this.#maps.set(namespace, (map = new Map()));
-        if (value.length > 0) map.set(key, value[0]);
-        else map.delete(key);
+      if (end < 0) break;
+      const records = parseLine(data.subarray(offset, end));
+      if (records) {
+        for (const [namespace, key, ...value] of records) {
+          let map = this.#maps.get(namespace);
+          if (!map) this.#maps.set(namespace, (map = new Map()));
+          if (value.length > 0) map.set(key, value[0]);
+          else map.delete(key);
+        }
+        commits++;
+        good = end + 1;
+      } else {
+        // Damaged in the middle (a crash only ever tears the last line): later commits still hold the newest values of their keys.
+        this.#log.error({ path, offset }, 'skipped a damaged commit in the state log; the values it changed may be older than they were');
       }
-      commits++;
       offset = end + 1;
     }
-    if (offset < data.length) {
-      this.#log.warn({ path, bytes: data.length - offset, commits }, 'dropped an incomplete commit at the end of the state log (the process stopped while writing it)');
+    if (good < data.length) {
+      this.#log.warn({ path, bytes: data.length - good, commits }, 'dropped an incomplete commit at the end of the state log (the process stopped while writing it)');
       const file = await open(path, 'r+').catch(() => null);
-      await file?.truncate(offset).catch(() => undefined);
+      await file?.truncate(good).catch(() => undefined);
       await file?.close();
     }
     this.#log.debug({ path, commits }, 'state log replayed');

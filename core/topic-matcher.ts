@@ -15,6 +15,8 @@ export class TopicMatcher<V> {
   readonly #all = new qlobber.QlobberDedup<V>(MQTT_WILDCARDS);
   readonly #dollar = new qlobber.QlobberDedup<V>(MQTT_WILDCARDS);
   static readonly #none: ReadonlySet<never> = new Set();
+  // What was added, so that removing something never added cannot unbalance the count `match` relies on.
+  readonly #added = new Map<string, Set<V>>();
   #size = 0;
 
   /** Adds `value` under `filter`; throws a descriptive error when the filter is not valid MQTT. */
@@ -22,6 +24,10 @@ export class TopicMatcher<V> {
     const problem = filterProblem(filter);
     if (problem) throw new Error(problem);
     const f = matchableFilter(filter);
+    let values = this.#added.get(f);
+    if (!values) this.#added.set(f, (values = new Set()));
+    if (values.has(value)) return;
+    values.add(value);
     this.#all.add(f, value);
     if (!startsWithWildcard(f)) this.#dollar.add(f, value);
     this.#size++;
@@ -29,6 +35,9 @@ export class TopicMatcher<V> {
 
   remove(filter: string, value: V): void {
     const f = matchableFilter(filter);
+    const values = this.#added.get(f);
+    if (!values?.delete(value)) return;
+    if (values.size === 0) this.#added.delete(f);
     this.#all.remove(f, value);
     this.#dollar.remove(f, value);
     this.#size--;

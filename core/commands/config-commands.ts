@@ -3,6 +3,7 @@ import { coreSchema, PLUGIN_SECTION_KEYS } from '../config/core-schema.js';
 import { convictFlags } from '../config/convict-schema.js';
 import { loadConfig, type RuntimeConfig } from '../config/load-config.js';
 import { redact } from '../config/schema-walk.js';
+import { redactUrl } from '../connection.js';
 import type { CommandArgs, CommandIO } from '../plugin.js';
 import { EXIT, write, type Command } from './command.js';
 
@@ -50,7 +51,9 @@ export const printConfigCommand: Command = {
   async run(args, io) {
     const config = await loadOrReport(args, io);
     if (!config) return EXIT.usage;
-    const core = redact(coreSchema, config.core) as Record<string, unknown>;
+    const core = redact(coreSchema, config.core) as Record<string, unknown> & { connections: Record<string, { url: string }> };
+    // Credentials written into a URL (mqtt://user:password@host) are secrets too.
+    for (const connection of Object.values(core.connections)) connection.url = redactUrl(connection.url);
     const plugins: Record<string, unknown> = {};
     for (const p of config.plugins) {
       const section = Object.fromEntries(Object.entries(config.core.plugins[p.name] ?? {}).filter(([k]) => PLUGIN_SECTION_KEYS.includes(k)));

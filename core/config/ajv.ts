@@ -11,9 +11,12 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  */
 export const ANNOTATIONS = ['x-sensitive', 'x-env', 'x-arg', 'x-connection'] as const;
 
-/** One ajv for all configuration schemas: every error reported, defaults filled in, schemas compiled once. */
+/**
+ * One ajv for all configuration schemas: every error reported, defaults filled in, schemas compiled once.
+ * `verbose` gives each error its schema, so that an unknown key's problem can list the known ones.
+ */
 export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, allowUnionTypes: true });
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, allowUnionTypes: true, verbose: true });
   addFormats(ajv);
   for (const keyword of ANNOTATIONS) ajv.addKeyword({ keyword, schemaType: ['boolean', 'string'] });
   return ajv;

@@ -32,8 +32,8 @@ export function joinPath(base: string, pointer: string): string {
 export function ajvProblems(base: string, errors: ErrorObject[] | null | undefined): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const e of errors ?? []) {
-    // `anyOf`/`oneOf` wrap the errors of each branch, which are listed already.
-    if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if') continue;
+    // `anyOf`/`oneOf` wrap the errors of each branch, which are listed already; so does `propertyNames` its inner error.
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if' || (e as { propertyName?: string }).propertyName !== undefined) continue;
     let path = joinPath(base, e.instancePath);
     let message = e.message ?? 'is not valid';
     const p = e.params as Record<string, unknown>;
@@ -54,6 +54,10 @@ export function ajvProblems(base: string, errors: ErrorObject[] | null | undefin
         break;
       case 'type':
         message = `must be ${article(String(p.type))}`;
+        break;
+      case 'propertyNames':
+        path = joinPath(path === '(root)' ? '' : path, `/${String(p.propertyName)}`);
+        message = 'is not a valid name: use letters, digits, "_" and "-"';
         break;
     }
     problems.push({ path, message });

@@ -69,7 +69,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<RuntimeConfig>
   // ...then environment and flags applied over it by convict, and the result validated once more.
   const merged = mergeWithConvict(expanded, env, opts.args ?? [], problems);
   validateCore(merged);
-  addNew(problems, ajvProblems('', validateCore.errors));
+  addNew(problems, ajvProblems('', validateCore.errors).map((p) => fromEnvironment(p, env)));
   const core = merged as unknown as CoreConfig;
 
   const connections = core.connections as Record<string, ConnectionConfig>;
@@ -119,7 +119,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<RuntimeConfig>
     plugins.push({ name, definition, options, optional: keys.optional === true, ...(module ? { module } : {}) });
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
   // Frozen, so that no plugin changes what another sees; plugin definitions are the plugins' own objects and stay as they are.
   for (const plugin of plugins) deepFreeze(plugin.options);
   return Object.freeze({ file, baseDir, core: deepFreeze(core), connections, plugins: Object.freeze(plugins.map((p) => Object.freeze(p))), disabled, localIsEmbedded });
@@ -181,10 +181,18 @@ function mergeWithConvict(file: Record<string, unknown>, env: NodeJS.ProcessEnv,
     for (const line of (err as Error).message.split('\n')) {
       const undeclared = /^configuration param '(.+)' not declared in the schema$/.exec(line);
       if (undeclared) addNew(problems, [{ path: undeclared[1]!, message: 'is not a known option' }]);
-      else if (line.includes(': ')) addNew(problems, [{ path: line.slice(0, line.indexOf(': ')), message: line.slice(line.indexOf(': ') + 2) }]);
+      else if (line.includes(': ')) addNew(problems, [fromEnvironment({ path: line.slice(0, line.indexOf(': ')), message: line.slice(line.indexOf(': ') + 2) }, env)]);
     }
   }
   return config.getProperties();
+}
+
+/** Says so when a problem's value came from its environment variable rather than the file. */
+function fromEnvironment(problem: ConfigProblem, env: NodeJS.ProcessEnv): ConfigProblem {
+  let schema: unknown = coreSchema;
+  for (const key of problem.path.split('.')) schema = (schema as { properties?: Record<string, unknown> } | undefined)?.properties?.[key];
+  const variable = (schema as { 'x-env'?: string } | undefined)?.['x-env'];
+  return variable && env[variable] !== undefined ? { ...problem, message: `${problem.message} (from the environment variable ${variable}=${JSON.stringify(env[variable])})` } : problem;
 }
 
 /** Adds problems at paths that have none yet (the same mistake seen again after convict's coercion). */

@@ -9,14 +9,18 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export async function startBroker(): Promise<TestBroker> {
+/** Starts a broker on `port` (default: a free one; give a stopped broker's port to bring it back). */
+export async function startBroker(port = 0): Promise<TestBroker> {
   const aedes = await Aedes.createBroker();
   const server: Server = createServer(aedes.handle as (socket: import('node:net').Socket) => void);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const actual = (server.address() as AddressInfo).port;
   return {
-    url: `mqtt://127.0.0.1:${port}`,
-    port,
+    url: `mqtt://127.0.0.1:${actual}`,
+    port: actual,
     aedes,
     close: async () => {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));

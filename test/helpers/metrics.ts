@@ -8,7 +8,7 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     if (line.startsWith('#')) continue;
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const have = [...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!.replace(/\\(.)/g, '$1')] as const);
+    const have = [...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c))] as const);
     have.sort(([a], [b]) => a.localeCompare(b));
     if (have.length === want.length && have.every(([k, v], i) => k === want[i]![0] && v === want[i]![1])) return Number(match[3]);
   }

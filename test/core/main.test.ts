@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { builtinPlugins, loadPlugin } from '../../core/plugin-loader.js';
+import { fixture } from '../helpers/paths.js';
+import { RuntimeProcess } from '../helpers/runtime.js';
+
+describe('switchboard (the command line)', () => {
+  it('--help lists every command, including those of the built-in plugins, and exits 0', async () => {
+    const result = await RuntimeProcess.run(['--help']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Switchboard \d+\.\d+\.\d+\S*: /);
+    const commands = result.stdout.split('Commands:\n')[1]!.split('\n\n')[0]!.split('\n').map((l) => l.trim().split(/ {2,}/)[0]);
+    const expected = ['start', 'validate', 'print-config', 'schema', 'replay'];
+    for (const name of await builtinPlugins()) {
+      const plugin = await loadPlugin(name, undefined, process.cwd());
+      for (const command of Object.keys(plugin.commands ?? {})) expected.push(`${name} ${command}`);
+    }
+    assert.deepEqual(commands, expected);
+    assert.match(result.stdout, /Exit status: 0 ok, 1 failure, 2 bad usage or configuration\./);
+    assert.equal((await RuntimeProcess.run([])).stdout, result.stdout, 'no command: the same help');
+  });
+
+  it('--version and -v print the package version', async () => {
+    const { version } = JSON.parse(await readFile(fixture('package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const result = await RuntimeProcess.run([flag]);
+      assert.equal(result.code, 0);
+      assert.equal(result.stdout, `${version}\n`);
+    }
+  });
+
+  it('help <command> and <command> --help show the command\'s usage', async () => {
+    const help = await RuntimeProcess.run(['help', 'start']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^switchboard start \[--config FILE\].*\[--http-port VALUE\]/);
+    assert.match(help.stdout, /\n\nRun Switchboard \(SIGINT\/SIGTERM stop it gracefully\)\.\n$/);
+    const flag = await RuntimeProcess.run(['start', '--help']);
+    assert.equal(flag.code, 0);
+    assert.equal(flag.stdout, help.stdout);
+    const short = await RuntimeProcess.run(['replay', '-h']);
+    assert.match(short.stdout, /^switchboard replay FILE /);
+  });
+
+  it('an unknown command exits 2 with a suggestion', async () => {
+    const result = await RuntimeProcess.run(['strat']);
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, '');
+    assert.equal(result.stderr, 'switchboard: unknown command "strat". Did you mean "start"? Run switchboard --help for the commands.\n');
+    const far = await RuntimeProcess.run(['frobnicate']);
+    assert.equal(far.code, 2);
+    assert.equal(far.stderr, 'switchboard: unknown command "frobnicate". Run switchboard --help for the commands.\n');
+  });
+
+  it('an unknown option exits 2 with a suggestion; so does an unexpected argument', async () => {
+    const typo = await RuntimeProcess.run(['validate', '--confg', 'x.json']);
+    assert.equal(typo.code, 2);
+    assert.equal(typo.stderr, 'switchboard validate: unknown option --confg (did you mean --config?)\n');
+    const extra = await RuntimeProcess.run(['validate', 'one', 'two']);
+    assert.equal(extra.code, 2);
+    assert.equal(extra.stderr, 'switchboard validate: unexpected argument "one"\n');
+    const missingValue = await RuntimeProcess.run(['validate', '--config']);
+    assert.equal(missingValue.code, 2);
+    assert.match(missingValue.stderr, /^switchboard validate: .*--config/);
+  });
+});

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import type { Packet } from 'mqtt';
+import { createLogger } from '../../core/logger.js';
+import { Metrics } from '../../core/metrics.js';
+import { DurableMqttStore } from '../../core/mqtt-store.js';
+import { StateStore } from '../../core/state-store.js';
+import { tempDir } from '../helpers/paths.js';
+
+const publish = (messageId: number, payload: string | Buffer, extra: object = {}): Packet =>
+  ({ cmd: 'publish', messageId, topic: `t/${messageId}`, payload, qos: 1, retain: false, dup: false, ...extra }) as Packet;
+
+function get(store: DurableMqttStore, messageId: number): Promise<Packet> {
+  return new Promise((resolve, reject) => store.get({ messageId }, (err, packet) => (err ? reject(err) : resolve(packet!))));
+}
+
+function del(store: DurableMqttStore, messageId: number): Promise<Packet> {
+  return new Promise((resolve, reject) => store.del({ messageId }, (err, packet) => (err ? reject(err) : resolve(packet!))));
+}
+
+async function streamed(store: DurableMqttStore): Promise<Packet[]> {
+  const packets: Packet[] = [];
+  for await (const packet of store.createStream() as AsyncIterable<Packet>) packets.push(packet);
+  return packets;
+}
+
+describe('DurableMqttStore', () => {
+  let dir: { path: string; remove(): Promise<void> };
+  let states: StateStore[];
+
+  async function openState(): Promise<StateStore> {
+    const state = new StateStore({ dir: dir.path, fsync: false, compactBytes: 1 << 20 }, createLogger('silent'), new Metrics(false));
+    states.push(state);
+    await state.open();
+    return state;
+  }
+
+  beforeEach(async () => {
+    dir = await tempDir('switchboard-mqtt-store-');
+    states = [];
+  });
+
+  afterEach(async () => {
+    for (const state of states) await state.close();
+    await dir.remove();
+  });
+
+  it('puts, gets, deletes and streams packets in the order they were stored', async () => {
+    const state = await openState();
+    const store = new DurableMqttStore(state, 'mqtt/test/incoming', false);
+    for (const id of [5, 1, 9]) store.put(publish(id, `p${id}`), () => undefined);
+    assert.equal(store.size, 3);
+    assert.equal(((await get(store, 1)) as { payload: string }).payload, 'p1');
+    assert.deepEqual((await streamed(store)).map((p) => p.messageId), [5, 1, 9]);
+    assert.equal((await del(store, 1)).messageId, 1);
+    await assert.rejects(get(store, 1), /missing packet/);
+    await assert.rejects(del(store, 1), /missing packet/);
+    assert.deepEqual((await streamed(store)).map((p) => p.messageId), [5, 9]);
+    // A pubrel replacing its publish (QoS 2) keeps the packet's place.
+    store.put({ cmd: 'pubrel', messageId: 5 } as Packet, () => undefined);
+    assert.deepEqual((await streamed(store)).map((p) => `${p.cmd} ${p.messageId}`), ['pubrel 5', 'publish 9']);
+  });
+
+  it('calls back at once when put does not wait for the disk', async () => {
+    const state = await openState();
+    const store = new DurableMqttStore(state, 'mqtt/test/incoming', false);
+    let called = false;
+    store.put(publish(1, 'x'), () => (called = true));
+    assert.equal(called, true);
+  });
+
+  it('calls an outgoing put back only once the packet is committed', async () => {
+    const state = await openState();
+    const store = new DurableMqttStore(state, 'mqtt/test/outgoing', true);
+    const seen: { durable: number; seq: number }[] = [];
+    store.put(publish(1, 'hello'), () => seen.push({ durable: state.durableSeq, seq: state.seq }));
+    store.put(publish(2, 'world'), () => seen.push({ durable: state.durableSeq, seq: state.seq }));
+    assert.equal(seen.length, 0, 'not before the commit');
+    await state.flushed();
+    assert.equal(seen.length, 2);
+    for (const s of seen) assert.ok(s.durable >= 2, `called back after the commit (durableSeq ${s.durable})`);
+  });
+
+  it('keeps stored packets across a reopen, with string and binary payloads intact', async () => {
+    const binary = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x41]);
+    const first = await openState();
+    const store = new DurableMqttStore(first, 'mqtt/test/outgoing', true);
+    store.put(publish(3, 'text', { qos: 2, retain: true, properties: { userProperties: { a: 'b' } } }), () => undefined);
+    store.put(publish(1, binary), () => undefined);
+    store.put(publish(2, 'gone'), () => undefined);
+    await first.flushed();
+    await del(store, 2);
+    await first.close();
+
+    const second = await openState();
+    const reopened = new DurableMqttStore(second, 'mqtt/test/outgoing', true);
+    assert.equal(reopened.size, 2);
+    const packets = await streamed(reopened);
+    assert.deepEqual(packets.map((p) => p.messageId), [3, 1]);
+    const text = packets[0] as Packet & { topic: string; payload: unknown; qos: number; retain: boolean; properties: unknown };
+    assert.equal(text.topic, 't/3');
+    assert.equal(text.payload, 'text');
+    assert.equal(text.qos, 2);
+    assert.equal(text.retain, true);
+    assert.deepEqual(text.properties, { userProperties: { a: 'b' } });
+    const bytes = (await get(reopened, 1)) as Packet & { payload: unknown };
+    assert.ok(Buffer.isBuffer(bytes.payload), 'a Buffer comes back as a Buffer');
+    assert.deepEqual(bytes.payload, binary);
+    await assert.rejects(get(reopened, 2), /missing packet/);
+
+    // Namespaces are separate: another connection's store sees nothing of this one.
+    assert.equal(new DurableMqttStore(second, 'mqtt/other/outgoing', true).size, 0);
+  });
+
+  it('persists the packet as it is at commit time (mqtt.js marks a resend as dup)', async () => {
+    const first = await openState();
+    const store = new DurableMqttStore(first, 'mqtt/test/outgoing', true);
+    const packet = publish(4, 'x') as Packet & { dup: boolean };
+    store.put(packet, () => undefined);
+    packet.dup = true;
+    await first.flushed();
+    await first.close();
+    const reopened = new DurableMqttStore(await openState(), 'mqtt/test/outgoing', true);
+    assert.equal(((await get(reopened, 4)) as Packet & { dup: boolean }).dup, true);
+  });
+});

@@ -1,0 +1,341 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFile, cp, mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { createLogger } from '../../core/logger.js';
+import { Metrics } from '../../core/metrics.js';
+import { StateError, StateStore, type StateStoreOptions } from '../../core/state-store.js';
+import { tempDir } from '../helpers/paths.js';
+import type { LogLine } from '../helpers/runtime.js';
+
+interface Opened {
+  store: StateStore;
+  logs: LogLine[];
+  metrics: Metrics;
+}
+
+async function counter(metrics: Metrics, name: 'stateCommits' | 'stateWriteErrors'): Promise<number> {
+  return (await metrics[name].get()).values[0]?.value ?? 0;
+}
+
+async function waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('StateStore', () => {
+  let dir: { path: string; remove(): Promise<void> };
+  let open: StateStore[];
+
+  async function openStore(path = dir.path, options: Partial<StateStoreOptions> = {}): Promise<Opened> {
+    const logs: LogLine[] = [];
+    const log = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
+    const metrics = new Metrics(false);
+    const store = new StateStore({ dir: path, fsync: false, compactBytes: 1 << 20, ...options }, log, metrics);
+    open.push(store);
+    await store.open();
+    return { store, logs, metrics };
+  }
+
+  /** The directory as a crash would leave it: a copy taken now, while the store is still running. */
+  async function crashCopy(name = 'copy'): Promise<string> {
+    const copy = join(dirname(dir.path), `${basename(dir.path)}-${name}`);
+    await cp(dir.path, copy, { recursive: true });
+    return copy;
+  }
+
+  beforeEach(async () => {
+    dir = await tempDir('switchboard-state-');
+    open = [];
+  });
+
+  afterEach(async () => {
+    for (const store of open) await store.close();
+    const parent = dirname(dir.path);
+    for (const name of await readdir(parent)) if (name.startsWith(`${basename(dir.path)}-`)) await rm(join(parent, name), { recursive: true, force: true });
+    await dir.remove();
+  });
+
+  it('keeps values across close and reopen, per namespace', async () => {
+    const { store } = await openStore();
+    const a = store.namespace<{ n: number }>('a');
+    const b = store.namespace<string>('b');
+    a.set('one', { n: 1 });
+    a.set('two', { n: 2 });
+    b.set('one', 'uno');
+    a.delete('two');
+    const obj = a.get('one')!;
+    obj.n = 11;
+    a.touch('one');
+    await store.close();
+
+    const { store: again } = await openStore();
+    assert.deepEqual([...again.namespace('a')], [['one', { n: 11 }]]);
+    assert.deepEqual([...again.namespace('b')], [['one', 'uno']]);
+    assert.equal(again.namespace('empty').size, 0);
+  });
+
+  it('keeps committed values after a crash (the directory as left by a running store)', async () => {
+    const { store } = await openStore();
+    const ns = store.namespace<number>('counts');
+    ns.set('x', 1);
+    await store.flushed();
+    ns.set('y', 2);
+    ns.delete('x');
+    await store.flushed();
+
+    const { store: recovered } = await openStore(await crashCopy());
+    assert.deepEqual([...recovered.namespace('counts')], [['y', 2]]);
+  });
+
+  it('a second store on the same directory in this process takes over and sees the committed data', async () => {
+    const { store } = await openStore();
+    store.namespace<string>('n').set('k', 'v');
+    await store.flushed();
+    const { store: second } = await openStore();
+    assert.equal(second.namespace<string>('n').get('k'), 'v');
+  });
+
+  for (const [name, tear] of [
+    ['garbage appended', (wal: string) => appendFile(wal, 'deadbeef [["n","torn",1]]')],
+    ['a line cut in the middle', async (wal: string) => truncate(wal, (await readFile(wal)).length - 7)],
+    ['a complete line with a wrong checksum', (wal: string) => appendFile(wal, '00000000 [["n","torn",1]]\n')],
+  ] as const) {
+    it(`drops a torn last commit (${name}) with a warning and keeps the earlier ones`, async () => {
+      const { store } = await openStore();
+      const ns = store.namespace<number>('n');
+      ns.set('first', 1);
+      await store.flushed();
+      ns.set('second', 2);
+      await store.flushed();
+      if (name === 'a line cut in the middle') {
+        // A third commit, to be cut short as a crash during its write would.
+        ns.set('torn', 3);
+        await store.flushed();
+      }
+      const copy = await crashCopy();
+      await tear(join(copy, 'state.0.wal'));
+
+      const { store: recovered, logs } = await openStore(copy);
+      const n = recovered.namespace<number>('n');
+      assert.deepEqual([...n], [['first', 1], ['second', 2]]);
+      const warning = logs.find((l) => l.level === 'warn' && /dropped an incomplete commit/.test(l.msg));
+      assert.ok(warning, `a warning; logs: ${JSON.stringify(logs)}`);
+      assert.equal(warning.commits, 2);
+
+      // The torn tail is gone, so what is written next is readable after another crash.
+      n.set('third', 3);
+      await recovered.flushed();
+      const again = `${copy}-again`;
+      await cp(copy, again, { recursive: true });
+      const { store: third, logs: thirdLogs } = await openStore(again);
+      assert.deepEqual([...third.namespace('n')], [['first', 1], ['second', 2], ['third', 3]]);
+      assert.equal(thirdLogs.filter((l) => l.level === 'warn').length, 0);
+    });
+  }
+
+  it('skips a damaged commit in the middle of the log, says so, and keeps the commits after it', async () => {
+    const { store } = await openStore();
+    const ns = store.namespace<number>('n');
+    for (const [key, value] of [['a', 1], ['b', 2], ['c', 3]] as const) {
+      ns.set(key, value);
+      await store.flushed();
+    }
+    const copy = await crashCopy();
+    const wal = join(copy, 'state.0.wal');
+    const lines = (await readFile(wal, 'utf8')).split('\n');
+    // Flip one character of the second commit's JSON: its checksum no longer matches.
+    lines[1] = lines[1]!.replace('"b",2', '"b",7');
+    await writeFile(wal, lines.join('\n'));
+
+    const { store: recovered, logs } = await openStore(copy);
+    assert.deepEqual([...recovered.namespace('n')], [['a', 1], ['c', 3]]);
+    assert.ok(logs.some((l) => l.level === 'error' && /skipped a damaged commit/.test(l.msg)), `an error naming the damage; logs: ${JSON.stringify(logs)}`);
+  });
+
+  it('refuses a snapshot that is not its own with a clear StateError', async () => {
+    await writeFile(join(dir.path, 'state.json'), '{"something": "else"}');
+    const store = new StateStore({ dir: dir.path, fsync: false, compactBytes: 1 << 20 }, createLogger('silent'), new Metrics(false));
+    await assert.rejects(store.open(), (err: Error) => err instanceof StateError && /is not a Switchboard state snapshot/.test(err.message) && /move it away/.test(err.message));
+  });
+
+  it('compacts into one snapshot and one log without losing anything', async () => {
+    const { store, metrics } = await openStore(dir.path, { compactBytes: 300 });
+    const ns = store.namespace<{ i: number; pad: string }>('bulk');
+    for (let i = 0; i < 60; i++) {
+      ns.set(`k${i}`, { i, pad: 'x'.repeat(40) });
+      if (i % 3 === 0) ns.delete(`k${i - 1}`);
+      await store.flushed();
+    }
+    const expected = [...ns].map(([k, v]) => [k, v]);
+    assert.equal(expected.length, 60 - 19);
+    assert.ok((await counter(metrics, 'stateCommits')) >= 60);
+
+    // A crash at any point, even during a compaction, recovers everything.
+    const { store: crashed } = await openStore(await crashCopy());
+    assert.deepEqual([...crashed.namespace('bulk')], expected);
+
+    await store.close();
+    const files = (await readdir(dir.path)).sort();
+    assert.equal(files.length, 2, `files: ${files.join(', ')}`);
+    assert.equal(files[1], 'state.json');
+    assert.match(files[0]!, /^state\.\d+\.wal$/);
+    assert.notEqual(files[0], 'state.0.wal', 'compaction happened');
+    const { store: reopened } = await openStore();
+    assert.deepEqual([...reopened.namespace('bulk')], expected);
+  });
+
+  it('counts changes (seq), commits them in one write per turn (durableSeq) and tells waiters and listeners', async () => {
+    const { store, metrics } = await openStore();
+    const commits: number[] = [];
+    store.onCommit(() => commits.push(store.durableSeq));
+    const ns = store.namespace<number>('n');
+    assert.equal(store.seq, 0);
+    assert.equal(store.durableSeq, 0);
+    let called = false;
+    store.whenDurable(() => (called = true));
+    assert.equal(called, true, 'nothing pending: at once');
+
+    for (let i = 0; i < 100; i++) ns.set(`k${i % 10}`, i);
+    assert.equal(store.seq, 100);
+    assert.equal(store.durableSeq, 0);
+    const order: string[] = [];
+    store.whenDurable(() => order.push('first'));
+    ns.set('later', 1);
+    store.whenDurable(() => order.push('second'));
+    assert.deepEqual(order, [], 'waits for the disk');
+    await store.flushed();
+    assert.equal(store.durableSeq, 101);
+    assert.deepEqual(order, ['first', 'second']);
+    assert.equal(await counter(metrics, 'stateCommits'), 1, 'one commit for the whole turn');
+    assert.deepEqual(commits, [101]);
+
+    ns.set('k1', -1);
+    await store.flushed();
+    assert.equal(await counter(metrics, 'stateCommits'), 2);
+    assert.deepEqual(commits, [101, 102]);
+    const wal = (await readFile(join(dir.path, 'state.0.wal'), 'utf8')).trim().split('\n');
+    assert.equal(wal.length, 2, 'one log line per commit');
+    assert.equal(JSON.parse(wal[0]!.slice(9)).length, 11, 'changes to one key are coalesced within a commit');
+  });
+
+  it('refuses a state directory another live process holds, naming its pid', async () => {
+    const other = process.ppid;
+    await writeFile(join(dir.path, 'state.lock'), String(other));
+    const store = new StateStore({ dir: dir.path, fsync: false, compactBytes: 1 << 20 }, createLogger('silent'), new Metrics(false));
+    await assert.rejects(store.open(), (err: Error) => {
+      assert.ok(err instanceof StateError);
+      assert.equal(err.message, `state.dir ${dir.path} is in use by another Switchboard (pid ${other}); stop it or choose another state.dir`);
+      return true;
+    });
+    assert.equal(await readFile(join(dir.path, 'state.lock'), 'utf8'), String(other), 'the lock is left alone');
+  });
+
+  it('takes over a lock left by a process that is gone', async () => {
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    await writeFile(join(dir.path, 'state.lock'), String(gone));
+    const { store } = await openStore();
+    assert.equal(store.degraded, null);
+    assert.equal(await readFile(join(dir.path, 'state.lock'), 'utf8'), String(process.pid));
+    store.namespace<number>('n').set('k', 1);
+    await store.flushed();
+    await store.close();
+    assert.ok(!(await readdir(dir.path)).includes('state.lock'), 'released at close');
+  });
+
+  it('goes on in memory when the disk refuses writes, keeps the last snapshot, and writes again once it can', async function () {
+    this.timeout(10000);
+    const first = await openStore();
+    first.store.namespace<string>('n').set('before', 'kept');
+    await first.store.close();
+    const snapshot = await readFile(join(dir.path, 'state.json'));
+
+    // The lock file cannot be created (a directory is in its place), as on a read-only or broken disk.
+    await mkdir(join(dir.path, 'state.lock'));
+    const { store, logs, metrics } = await openStore();
+    assert.ok(store.degraded, 'degraded');
+    const error = logs.find((l) => l.level === 'error');
+    assert.ok(error, 'an error is logged');
+    assert.match(error.msg, new RegExp(`^cannot write state to ${dir.path} \\(.+\\): messages are still processed and published, but state changes stay in memory until the disk accepts writes again$`));
+    assert.equal((await metrics.stateDegraded.get()).values[0]?.value, 1);
+
+    const ns = store.namespace<string>('n');
+    assert.equal(ns.get('before'), 'kept', 'served from the snapshot');
+    ns.set('during', 'outage');
+    assert.equal(store.durableSeq, store.seq, 'processing is not held up');
+    let released = false;
+    store.whenDurable(() => (released = true));
+    assert.equal(released, true);
+    assert.deepEqual(await readFile(join(dir.path, 'state.json')), snapshot, 'the snapshot is untouched');
+
+    await rm(join(dir.path, 'state.lock'), { recursive: true });
+    await waitFor(() => store.degraded === null, 5000, 'the store to write again');
+    assert.ok(logs.some((l) => l.level === 'warn' && l.msg === 'state is written to disk again'));
+    assert.equal((await metrics.stateDegraded.get()).values[0]?.value, 0);
+    ns.set('after', 'recovery');
+    await store.flushed();
+
+    const { store: crashed } = await openStore(await crashCopy());
+    assert.deepEqual([...crashed.namespace('n')].sort(), [['after', 'recovery'], ['before', 'kept'], ['during', 'outage']]);
+  });
+
+  it('loses nothing committed when a compaction fails half-way and the disk then fills up', async function () {
+    this.timeout(10000);
+    const { store, metrics } = await openStore(dir.path, { compactBytes: 1 });
+    // The next log cannot be created (a directory is in its place), as when the disk is out of inodes.
+    await mkdir(join(dir.path, 'state.1.wal'));
+    const ns = store.namespace<number>('n');
+    ns.set('a', 1);
+    await store.flushed();
+    assert.ok(store.degraded, 'the failed compaction is reported');
+    // From now on a snapshot cannot be written either, while small log appends still fit.
+    await mkdir(join(dir.path, 'state.json.tmp'));
+    ns.set('b', 2);
+    const commits = await counter(metrics, 'stateCommits');
+    const deadline = Date.now() + 5000;
+    while ((await counter(metrics, 'stateCommits')) <= commits) {
+      if (Date.now() > deadline) throw new Error('the store did not retry');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+
+    // A crash now. Recovery sees the files on disk (without the two blocked paths, which a full disk would not have).
+    const copy = await crashCopy();
+    await rm(join(copy, 'state.1.wal'), { recursive: true });
+    await rm(join(copy, 'state.json.tmp'), { recursive: true });
+    const { store: recovered } = await openStore(copy);
+    assert.deepEqual([...recovered.namespace('n')].sort(), [['a', 1], ['b', 2]], 'b was committed (its acknowledgement went out), so it must survive');
+
+    await rm(join(dir.path, 'state.1.wal'), { recursive: true });
+    await rm(join(dir.path, 'state.json.tmp'), { recursive: true });
+    await waitFor(() => store.degraded === null, 5000, 'the store to write again');
+    await store.close();
+    const files = (await readdir(dir.path)).sort();
+    assert.equal(files.length, 2, `one snapshot and one log: ${files.join(', ')}`);
+    assert.ok(files[1] === 'state.json' && /^state\.\d+\.wal$/.test(files[0]!), `one snapshot and one log: ${files.join(', ')}`);
+    const { store: reopened } = await openStore();
+    assert.deepEqual([...reopened.namespace('n')].sort(), [['a', 1], ['b', 2]]);
+  });
+
+  it('logs and skips a value that cannot be serialized, and writes the rest of the batch', async () => {
+    const { store, logs } = await openStore(dir.path, { compactBytes: 1 });
+    const ns = store.namespace<unknown>('n');
+    ns.set('good', { ok: true });
+    ns.set('big', 10n);
+    ns.set('also', 'fine');
+    await store.flushed();
+    const error = logs.find((l) => l.level === 'error' && l.msg === 'a state value cannot be serialized and is not persisted');
+    assert.ok(error, `logged; logs: ${JSON.stringify(logs.map((l) => l.msg))}`);
+    assert.equal(error.key, 'big');
+    assert.equal(error.namespace, 'n');
+    assert.equal(store.degraded, null, 'a bad value is not a disk failure');
+
+    ns.set('next', 1);
+    await store.flushed();
+    const { store: recovered } = await openStore(await crashCopy());
+    assert.deepEqual([...recovered.namespace('n')].sort(), [['also', 'fine'], ['good', { ok: true }], ['next', 1]]);
+  });
+});
