@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { DEVICE_REMOVED, DEVICE_UPDATED, type Capability, type Device } from '../../core/index.js';
+import { deviceModel, deviceName, manufacturerName } from './device-info.js';
+import { READING_KINDS } from './readings.js';
+import type { DeviceRecord, PropertyRecord, Registry } from './registry.js';
+import type { StateTopics } from './state-topics.js';
+
+// A combined fire/CO alarm is announced as a smoke alarm: fire is what it most often reports; its alerts say which.
+const ALARM_CLASSES: Readonly<Record<string, string>> = { FIREALARM: 'smoke', FIRECOALARM: 'smoke', COALARM: 'carbon_monoxide', HEATALARM: 'heat' };
+const TIMESTAMPS: readonly [field: 'lastTestedDate' | 'replaceByDate' | 'installationDate', key: string, name: string][] = [
+  ['lastTestedDate', 'last_tested', 'Last tested'],
+  ['replaceByDate', 'replace_by', 'Replace by'],
+  ['installationDate', 'installed', 'Installed'],
+];
+const SAFE_ID = /^[A-Za-z0-9_-]+$/;
+
+export function propertyDeviceId(reference: string): string {
+  return `homelink_property_${safeId(reference)}`;
+}
+
+export function deviceDeviceId(serial: string): string {
+  return `homelink_device_${safeId(serial)}`;
+}
+
+/**
+ * Tells the shared device registry (DEVICE_UPDATED / DEVICE_REMOVED bus events) about HomeLINK's
+ * properties (hubs) and devices: what they are, their retained state topic, and how to read it.
+ */
+export class DeviceAnnouncer {
+  readonly #emit: (type: string, data: unknown) => void;
+  readonly #topics: StateTopics;
+  readonly #connection: string;
+  readonly #deviceEvents: boolean;
+
+  constructor(emit: (type: string, data: unknown) => void, topics: StateTopics, connection: string, deviceEvents: boolean) {
+    this.#emit = emit;
+    this.#topics = topics;
+    this.#connection = connection;
+    this.#deviceEvents = deviceEvents;
+  }
+
+  property(property: PropertyRecord): void {
+    const device: Device = {
+      id: propertyDeviceId(property.reference),
+      kind: 'hub',
+      name: property.displayReference ? `${property.reference} (${property.displayReference})` : property.reference,
+      manufacturer: 'AICO',
+      model: 'HomeLINK property',
+      connection: this.#connection,
+      stateTopic: this.#topics.propertyTopic(property.reference, 'state'),
+      capabilities: [{ key: 'alarm', type: 'alarm', name: 'Alarm', class: 'safety', field: 'alarm', attributesField: 'alerts' }],
+    };
+    this.#emit(DEVICE_UPDATED, device);
+  }
+
+  device(record: DeviceRecord): void {
+    const capabilities: Capability[] = [
+      { key: 'alarm', type: 'alarm', name: 'Alarm', class: ALARM_CLASSES[record.modelType ?? ''] ?? 'problem', field: 'alarm', attributesField: 'alerts' },
+    ];
+    for (const [kind, reading] of Object.entries(record.readings)) {
+      const known = READING_KINDS[kind];
+      const measurement: Capability = { key: kind, type: 'measurement', name: known?.name ?? kind, unit: reading.unit, field: `readings.${kind}` };
+      if (known) measurement.class = kind;
+      capabilities.push(measurement);
+    }
+    for (const [field, key, name] of TIMESTAMPS) {
+      if (record[field] !== null) capabilities.push({ key, type: 'timestamp', name, class: 'timestamp', field });
+    }
+    if (this.#deviceEvents) {
+      capabilities.push({ key: 'events', type: 'events', name: 'Events', topic: this.#topics.deviceTopic(record, 'event'), eventTypes: [...record.eventTypes] });
+    }
+    const device: Device = {
+      id: deviceDeviceId(record.serial),
+      kind: 'device',
+      name: deviceName(record),
+      via: propertyDeviceId(record.property),
+      connection: this.#connection,
+      stateTopic: this.#topics.deviceTopic(record, 'state'),
+      capabilities,
+    };
+    const manufacturer = manufacturerName(record);
+    const model = deviceModel(record);
+    const area = record.room ?? record.location;
+    if (manufacturer) device.manufacturer = manufacturer;
+    if (model) device.model = model;
+    if (area) device.area = area;
+    this.#emit(DEVICE_UPDATED, device);
+  }
+
+  removed(id: string): void {
+    this.#emit(DEVICE_REMOVED, { id });
+  }
+
+  /** Announces every known property and device again (at start, for plugins that keep no state of their own). */
+  all(registry: Registry): void {
+    for (const property of registry.properties()) this.property(property);
+    for (const device of registry.devices()) this.device(device);
+  }
+}
+
+/** The id as is when it fits a device id; otherwise its safe characters and a hash, so that distinct ids stay distinct. */
+function safeId(id: string): string {
+  if (SAFE_ID.test(id)) return id;
+  return `${id.replace(/[^A-Za-z0-9_-]/g, '_')}_${createHash('sha1').update(id).digest('hex').slice(0, 8)}`;
+}

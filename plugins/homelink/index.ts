@@ -1,0 +1,57 @@
+import { definePlugin } from '../../core/index.js';
+import { AlertBook } from './alert-book.js';
+import { DeviceAnnouncer } from './device-announcements.js';
+import { importMqttxCommand } from './import-mqttx.js';
+import { MessageHandler } from './message-handler.js';
+import { RecentIds } from './recent-ids.js';
+import { Registry } from './registry.js';
+import { schema } from './schema.js';
+import { StateTopics } from './state-topics.js';
+
+const DAY_MS = 86_400_000;
+
+export default definePlugin({
+  name: 'homelink',
+  version: '1.0.0',
+  description: 'AICO HomeLINK over MQTT: an event for every message, a registry of properties and devices, and the alertstatus of every fire, CO and heat alarm, kept across restarts.',
+  schema,
+  commands: { 'import-mqttx': importMqttxCommand },
+  setup(ctx) {
+    const options = ctx.options;
+    const connection = options.publishConnection ?? ctx.runtime.eventsConnection;
+    const bounds = { limit: options.tombstoneLimit, maxAgeMs: options.tombstoneMaxAgeDays * DAY_MS };
+    const registry = new Registry(ctx.state('properties'), ctx.state('devices'));
+    const alerts = new AlertBook(ctx.state('alerts'), new RecentIds(ctx.state('cleared-alerts'), bounds));
+    const topics = new StateTopics({
+      retained: ctx.retained({ connection, intervalMs: options.publishIntervalMs }),
+      prefix: options.statePrefix,
+      registry,
+      alerts,
+      log: ctx.log,
+      unsafeIds: ctx.counter('unsafe_ids_total', 'Ids (property references, device serials) that had to be escaped to become topic levels'),
+    });
+    const announcer = new DeviceAnnouncer((type, data) => ctx.emit(type, data), topics, connection, options.deviceEvents);
+    const listedAlerts = ctx.gauge('alerts_listed', 'Alerts listed against devices: in alarm or silenced, not yet cleared');
+    listedAlerts.set(alerts.size);
+    const handler = new MessageHandler({
+      rootDepth: options.topicRoot.split('/').length,
+      registry,
+      alerts,
+      events: new RecentIds(ctx.state('processed-events'), bounds),
+      topics,
+      announcer,
+      emit: (type, data, opts) => ctx.emit(type, data, opts),
+      publishDeviceEvent: options.deviceEvents ? (topic, body) => ctx.publish(topic, body, { connection, retain: false }) : undefined,
+      log: ctx.log,
+      duplicates: ctx.counter('duplicates_total', 'Messages ignored because they repeat one already processed (same id and actionTimestamp)', ['type']),
+      outOfOrder: ctx.counter('out_of_order_total', 'Messages ignored because they are older than the last one applied for the same alert, event, reading, device or property', ['type']),
+      listedAlerts,
+    });
+    ctx.handle(`${options.topicRoot}/#`, handler.handle, { connection: options.connection, qos: options.qos });
+    // Everything again from the persisted state: the broker or the consumers may have lost it while Switchboard was away.
+    ctx.onStart(() => {
+      topics.publishAll();
+      announcer.all(registry);
+    });
+  },
+});

@@ -1,0 +1,171 @@
+import { topicLevel, type Logger, type RetainedTopics } from '../../core/index.js';
+import type { AlertBook, ListedAlert } from './alert-book.js';
+import { manufacturerName } from './device-info.js';
+import type { DeviceRecord, Registry } from './registry.js';
+
+/** One of the device's topics: `<statePrefix>/<property>/<device>/<leaf>`. */
+export type DeviceLeaf = 'state' | 'alerts' | 'event';
+/** One of the property's topics: `<statePrefix>/<property>/<leaf>`. */
+export type PropertyLeaf = 'state' | 'alarm';
+
+/** A value serialized when it is published, so that marking a topic changed costs nothing per message. */
+interface LazyJson {
+  toJSON(): unknown;
+}
+
+export interface StateTopicsDeps {
+  retained: RetainedTopics;
+  prefix: string;
+  registry: Registry;
+  alerts: AlertBook;
+  log: Logger;
+  /** Counts ids that had to be escaped to become topic levels. */
+  unsafeIds: { inc(): void };
+}
+
+/**
+ * The retained topics of properties and devices. Handlers only mark a topic changed (`device`,
+ * `property`); what is published is built from the registry and the alerts when the retained topics
+ * are flushed, once per interval however many messages came in. Ids become topic levels through
+ * topicLevel (wildcards, "/" and control characters escaped), and an escaped id is logged.
+ */
+export class StateTopics {
+  readonly #retained: RetainedTopics;
+  readonly #prefix: string;
+  readonly #registry: Registry;
+  readonly #alerts: AlertBook;
+  readonly #log: Logger;
+  readonly #unsafeIds: { inc(): void };
+  readonly #levels = new Map<string, string>();
+  readonly #deviceViews = new Map<string, { state: LazyJson; alerts: LazyJson }>();
+  readonly #propertyViews = new Map<string, LazyJson>();
+
+  constructor(deps: StateTopicsDeps) {
+    this.#retained = deps.retained;
+    this.#prefix = deps.prefix;
+    this.#registry = deps.registry;
+    this.#alerts = deps.alerts;
+    this.#log = deps.log;
+    this.#unsafeIds = deps.unsafeIds;
+  }
+
+  deviceTopic(device: DeviceRecord, leaf: DeviceLeaf): string {
+    return `${this.#prefix}/${this.#level(device.property, 'propertyReference')}/${this.#level(device.serial, 'deviceSerialNumber')}/${leaf}`;
+  }
+
+  propertyTopic(reference: string, leaf: PropertyLeaf): string {
+    return `${this.#prefix}/${this.#level(reference, 'propertyReference')}/${leaf}`;
+  }
+
+  /** The device's state or alerts changed. */
+  device(serial: string): void {
+    const device = this.#registry.device(serial);
+    if (!device) return;
+    let views = this.#deviceViews.get(serial);
+    if (!views) {
+      views = { state: { toJSON: () => this.#deviceState(serial) }, alerts: { toJSON: () => this.#alertList(serial) } };
+      this.#deviceViews.set(serial, views);
+    }
+    this.#retained.set(this.deviceTopic(device, 'state'), views.state);
+    this.#retained.set(this.deviceTopic(device, 'alerts'), views.alerts);
+  }
+
+  /** The property's alarm or state may have changed (refreshed after every alert, device and property message). */
+  property(reference: string): void {
+    if (!this.#registry.property(reference)) return;
+    let view = this.#propertyViews.get(reference);
+    if (!view) this.#propertyViews.set(reference, (view = { toJSON: () => this.#propertyState(reference) }));
+    this.#retained.set(this.propertyTopic(reference, 'state'), view);
+    this.#retained.set(this.propertyTopic(reference, 'alarm'), this.#alerts.countOfProperty(reference) > 0 ? 'ON' : 'OFF');
+  }
+
+  /** Clears a removed device's topics from the broker. */
+  removeDevice(device: DeviceRecord): void {
+    this.#retained.delete(this.deviceTopic(device, 'state'));
+    this.#retained.delete(this.deviceTopic(device, 'alerts'));
+    this.#deviceViews.delete(device.serial);
+    this.#levels.delete(device.serial);
+  }
+
+  removeProperty(reference: string): void {
+    this.#retained.delete(this.propertyTopic(reference, 'state'));
+    this.#retained.delete(this.propertyTopic(reference, 'alarm'));
+    this.#propertyViews.delete(reference);
+  }
+
+  /** Publishes every property's and device's topics from the persisted state, and clears those of earlier runs that are gone. */
+  publishAll(): void {
+    for (const property of this.#registry.properties()) this.property(property.reference);
+    for (const device of this.#registry.devices()) this.device(device.serial);
+    const wanted = new Set<string>();
+    for (const property of this.#registry.properties()) for (const leaf of ['state', 'alarm'] as const) wanted.add(this.propertyTopic(property.reference, leaf));
+    for (const device of this.#registry.devices()) for (const leaf of ['state', 'alerts'] as const) wanted.add(this.deviceTopic(device, leaf));
+    for (const topic of this.#retained.topics()) if (!wanted.has(topic)) this.#retained.delete(topic);
+  }
+
+  #deviceState(serial: string): unknown {
+    const device = this.#registry.device(serial);
+    if (!device) return null;
+    const readings: Record<string, number> = {};
+    for (const [kind, reading] of Object.entries(device.readings)) readings[kind] = reading.value;
+    return {
+      serial: device.serial,
+      property: device.property,
+      alarm: this.#alerts.ofDevice(serial).size > 0 ? 'ON' : 'OFF',
+      alerts: this.#alertList(serial),
+      model: device.model,
+      modelType: device.modelType,
+      manufacturer: manufacturerName(device),
+      room: device.room,
+      location: device.location,
+      readings,
+      installationDate: device.installationDate,
+      replaceByDate: device.replaceByDate,
+      lastTestedDate: device.lastTestedDate,
+    };
+  }
+
+  #alertList(serial: string): unknown[] {
+    return [...this.#alerts.ofDevice(serial).values()].map(alertEntry);
+  }
+
+  #propertyState(reference: string): unknown {
+    const property = this.#registry.property(reference);
+    if (!property) return null;
+    // A summary per device in alarm: the property's whole alert list would be too large to publish on every change.
+    const alerts: unknown[] = [];
+    for (const serial of this.#registry.devicesOf(reference)) {
+      const listed = this.#alerts.ofDevice(serial);
+      if (listed.size === 0) continue;
+      const device = this.#registry.device(serial)!;
+      const statuses = new Set<string>();
+      for (const alert of listed.values()) statuses.add(alert.status);
+      alerts.push({ device: serial, room: device.room, location: device.location, count: listed.size, alertstatus: [...statuses] });
+    }
+    return {
+      reference: property.reference,
+      propertyId: property.propertyId,
+      displayReference: property.displayReference,
+      alarm: this.#alerts.countOfProperty(reference) > 0 ? 'ON' : 'OFF',
+      devices: this.#registry.devicesOf(reference).size,
+      alerts,
+    };
+  }
+
+  #level(id: string, field: string): string {
+    let level = this.#levels.get(id);
+    if (level === undefined) {
+      level = topicLevel(id);
+      this.#levels.set(id, level);
+      if (level !== id) {
+        this.#unsafeIds.inc();
+        this.#log.warn({ field, id, escaped: level }, `${field} ${JSON.stringify(id)} cannot be a topic level as it is (wildcards, "/", "%" or control characters); it is published as ${level}`);
+      }
+    }
+    return level;
+  }
+}
+
+function alertEntry(alert: ListedAlert): unknown {
+  return { alertid: alert.eventId, alertstatus: alert.status, eventtype: alert.eventType, severity: alert.severity, raiseddate: alert.raisedDate, description: alert.description };
+}
