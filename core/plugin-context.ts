@@ -64,7 +64,8 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
         topics = new RetainedTopics(
           state.namespace<string>(`retained/${name}/${connection}`),
           (topic, payload, qos, retain) => pipeline.publish(name, connection, topic, payload, qos, retain),
-          connectionQos(connection),
+          opts.qos ?? connectionQos(connection),
+          opts.retain ?? true,
           opts.intervalMs ?? 0,
           log,
         );

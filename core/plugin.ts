@@ -44,6 +44,10 @@ export interface RetainedOptions {
   connection?: string;
   /** Publish changes at most this often per topic, in ms (default 0: once per event-loop turn). */
   intervalMs?: number;
+  /** QoS of the publishes (default: the connection's). The first call for a connection decides it and `retain`. */
+  qos?: QoS;
+  /** false: publish values without the retain flag, for consumers that ask for them again (clears stay retained). Default true. */
+  retain?: boolean;
 }
 
 export interface TransformOptions {

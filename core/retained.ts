@@ -24,14 +24,16 @@ export class RetainedTopics {
   readonly #forced = new Set<string>();
   readonly #publish: Publish;
   readonly #qos: QoS;
+  readonly #retain: boolean;
   readonly #log: Logger;
   readonly #intervalMs: number;
   #scheduled = false;
 
-  constructor(published: StateMap<string>, publish: Publish, qos: QoS, intervalMs: number, log: Logger) {
+  constructor(published: StateMap<string>, publish: Publish, qos: QoS, retain: boolean, intervalMs: number, log: Logger) {
     this.#published = published;
     this.#publish = publish;
     this.#qos = qos;
+    this.#retain = retain;
     this.#intervalMs = intervalMs;
     this.#log = log;
   }
@@ -87,13 +89,14 @@ export class RetainedTopics {
     // Recorded in the same turn as the publish stores its packet, so both are in one commit.
     this.#published.set(topic, digest);
     this.#sentThisRun.add(topic);
-    this.#publish(topic, body, this.#qos, true);
+    this.#publish(topic, body, this.#qos, this.#retain);
   }
 
   #clear(topic: string): void {
     if (!this.#published.has(topic) && !this.#sentThisRun.has(topic)) return;
     this.#published.delete(topic);
     this.#sentThisRun.delete(topic);
+    // Retained even when values are not: it also removes whatever an earlier retained value left on the broker.
     this.#publish(topic, '', this.#qos, true);
   }
 

@@ -1,0 +1,24 @@
+import { DEVICE_REMOVED, DEVICE_UPDATED, definePlugin } from '../../../core/index.js';
+
+/**
+ * A stand-in for a plugin that knows devices: announces the devices of its options at start, and
+ * whatever is published on test/devices/update (raw, so that tests can send invalid ones) or
+ * test/devices/remove ({id}).
+ */
+export default definePlugin({
+  name: 'device-source',
+  version: '1.0.0',
+  description: 'Test plugin: feeds the device registry.',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { devices: { type: 'array', default: [], items: { type: 'object' } } },
+  } as const,
+  setup(ctx) {
+    ctx.onStart(() => {
+      for (const device of ctx.options.devices) ctx.emit(DEVICE_UPDATED, device);
+    });
+    ctx.handle('test/devices/update', (message) => ctx.emit(DEVICE_UPDATED, message.json()));
+    ctx.handle('test/devices/remove', (message) => ctx.emit(DEVICE_REMOVED, message.json()));
+  },
+});
