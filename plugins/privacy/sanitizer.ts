@@ -1,0 +1,252 @@
+import { isUtf8 } from 'node:buffer';
+import type { BusEvent, OutboundMessage } from '../../core/index.js';
+import { eachChild, updateAt } from './json-path.js';
+import { appliesToEvent, appliesToMessage, Plan, type Rule, type ValueKind } from './rules.js';
+
+/** Where the sanitizer reports what it did: metrics in the runtime, a report in `privacy test`. */
+export interface Tally {
+  hashed(rule: Rule): void;
+  masked(rule: Rule): void;
+  dropped(rule: Rule, what: 'event' | 'message'): void;
+  /** A payload that is not UTF-8 text went out as it was: there is no text to look for data in. */
+  unscanned(): void;
+}
+
+class Dropped {
+  constructor(readonly rule: Rule) {}
+}
+
+type Replace = (value: string, kind: ValueKind) => string;
+type Update = (value: unknown) => unknown;
+
+// Topics and event types seen; forgotten all at once past this many (a plan is cheap to work out again).
+const PLAN_CACHE_ENTRIES = 4096;
+
+/**
+ * Applies the rules to events (after every transform) and to outgoing messages. Values are copied only
+ * where something changes; an event's data, once checked, is not scanned again when the events output
+ * (or a plugin) publishes it on a topic whose rules it was already checked by.
+ */
+export class Sanitizer {
+  readonly #rules: readonly Rule[];
+  readonly #eventsPrefix: string;
+  readonly #tally: Tally;
+  readonly #replace: Replace[];
+  readonly #updates: Update[];
+  readonly #drops: Dropped[];
+  readonly #eventPlans = new Map<string, Plan>();
+  readonly #messagePlans = new Map<string, Plan>();
+  readonly #plans = new Map<string, Plan>();
+  readonly #checked = new WeakMap<object, Plan>();
+
+  constructor(rules: readonly Rule[], eventsPrefix: string, tally: Tally) {
+    this.#rules = rules;
+    this.#eventsPrefix = eventsPrefix;
+    this.#tally = tally;
+    this.#drops = rules.map((r) => new Dropped(r));
+    this.#replace = rules.map((r) => this.#counted(r));
+    this.#updates = rules.map((r) => this.#pathUpdate(r));
+  }
+
+  /** The event as it may go to the publishers, or null when a rule drops it. */
+  event(event: BusEvent): BusEvent | null {
+    const plan = this.#eventPlans.get(event.type) ?? this.#planFor(this.#eventPlans, event.type, (r) => appliesToEvent(r, event.type, `${this.#eventsPrefix}/${event.type}`));
+    if (plan.steps.length === 0) return event;
+    let data: unknown;
+    try {
+      data = this.#run(plan, event.data, false);
+    } catch (err) {
+      if (!(err instanceof Dropped)) throw err;
+      this.#tally.dropped(err.rule, 'event');
+      return null;
+    }
+    if (data !== null && typeof data === 'object') this.#checked.set(data, plan);
+    return data === event.data ? event : { ...event, data };
+  }
+
+  /** The message as it may be published, or null when a rule drops it. */
+  message(message: OutboundMessage): OutboundMessage | null {
+    const plan = this.#messagePlans.get(message.topic) ?? this.#planFor(this.#messagePlans, message.topic, (r) => appliesToMessage(r, message.topic));
+    if (plan.steps.length === 0) return message;
+    const payload = message.payload;
+    let next: unknown;
+    try {
+      if (typeof payload === 'string') {
+        next = this.#string(plan, payload);
+      } else if (Buffer.isBuffer(payload)) {
+        if (!isUtf8(payload)) {
+          this.#tally.unscanned();
+          return message;
+        }
+        const text = payload.toString('utf8');
+        const out = this.#string(plan, text);
+        next = out === text ? payload : Buffer.from(out, 'utf8');
+      } else {
+        next = this.#run(plan, payload, true);
+      }
+    } catch (err) {
+      if (!(err instanceof Dropped)) throw err;
+      this.#tally.dropped(err.rule, 'message');
+      return null;
+    }
+    return next === payload ? message : { ...message, payload: next };
+  }
+
+  /** The plan of the rules that apply to a topic or event type not seen (lately); topics with the same rules share one. */
+  #planFor(cache: Map<string, Plan>, key: string, applies: (rule: Rule) => boolean): Plan {
+    if (cache.size >= PLAN_CACHE_ENTRIES) cache.clear();
+    const rules = this.#rules.filter(applies);
+    const signature = rules.map((r) => r.index).join(',');
+    let plan = this.#plans.get(signature);
+    if (!plan) this.#plans.set(signature, (plan = new Plan(rules)));
+    cache.set(key, plan);
+    return plan;
+  }
+
+  #run(plan: Plan, root: unknown, outgoing: boolean): unknown {
+    let value = root;
+    for (const step of plan.steps) {
+      if (step.kind === 'drop') throw this.#drops[step.rule.index]!;
+      value = step.kind === 'scan' ? this.#walk(value, step.rules, outgoing) : this.#updates[step.rule.index]!(value);
+    }
+    return value;
+  }
+
+  /** A payload given as text: JSON text is treated as what it encodes, other text as text. */
+  #string(plan: Plan, text: string): string {
+    const json = looksLikeJson(text);
+    // Without escapes, JSON's strings are its text verbatim, and no built-in detector matches across its syntax.
+    if (plan.textSafe && (!json || !text.includes('\\'))) return this.#plainText(plan, text);
+    if (json) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        return this.#plainText(plan, text);
+      }
+      const out = this.#run(plan, parsed, true);
+      return out === parsed ? text : JSON.stringify(out);
+    }
+    return this.#plainText(plan, text);
+  }
+
+  /** Text that is not JSON has no fields: only the scanning rules apply. */
+  #plainText(plan: Plan, text: string): string {
+    let out = text;
+    for (const step of plan.steps) {
+      if (step.kind === 'drop') throw this.#drops[step.rule.index]!;
+      if (step.kind === 'scan') out = this.#text(out, step.rules);
+    }
+    return out;
+  }
+
+  #walk(value: unknown, rules: readonly Rule[], outgoing: boolean): unknown {
+    if (typeof value === 'string') return this.#text(value, rules);
+    if (value === null || typeof value !== 'object') return value;
+    if (outgoing && this.#checked.get(value)?.covers(rules)) return value;
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return this.#serialized(value, rules, outgoing);
+    if (Array.isArray(value)) return eachChild(value, (v) => this.#walk(v, rules, outgoing));
+    const record = value as Record<string, unknown>;
+    let out: Record<string, unknown> | null = null;
+    for (const key in record) {
+      if (!Object.hasOwn(record, key)) continue;
+      const v = record[key];
+      const k = this.#text(key, rules);
+      const w = this.#walk(v, rules, outgoing);
+      if (out === null) {
+        if (k === key && w === v) continue;
+        out = copyBefore(record, key);
+      }
+      define(out, k, w);
+    }
+    return out ?? record;
+  }
+
+  /** A value that says itself how it is written as JSON (a Date, or anything with toJSON) is judged by what it writes. */
+  #serialized(value: object, rules: readonly Rule[], outgoing: boolean): unknown {
+    const json = JSON.stringify(value) as string | undefined;
+    if (json === undefined) return value;
+    const written: unknown = JSON.parse(json);
+    const out = this.#walk(written, rules, outgoing);
+    return out === written ? value : out;
+  }
+
+  #text(text: string, rules: readonly Rule[]): string {
+    let out = text;
+    for (const rule of rules) {
+      if (rule.replace) out = rule.scanner!.replace(out, this.#replace[rule.index]!);
+      else if (rule.scanner!.test(out)) throw this.#drops[rule.index]!;
+    }
+    return out;
+  }
+
+  #counted(rule: Rule): Replace {
+    const replace = rule.replace;
+    if (!replace) return (value) => value;
+    const count = rule.action === 'hash' ? () => this.#tally.hashed(rule) : () => this.#tally.masked(rule);
+    return (value, kind) => {
+      const out = replace(value, kind);
+      if (out !== value) count();
+      return out;
+    };
+  }
+
+  /** What a path rule does to the values its paths lead to. */
+  #pathUpdate(rule: Rule): Update {
+    const paths = rule.paths;
+    if (!paths) return (value) => value;
+    const scanner = rule.scanner;
+    const drop = this.#drops[rule.index]!;
+    const replace = this.#replace[rule.index]!;
+    let update: Update;
+    if (!rule.replace) {
+      update = (v) => {
+        if (v !== undefined && v !== null && (!scanner || contains(v, (s) => scanner.test(s)))) throw drop;
+        return v;
+      };
+    } else if (scanner) {
+      const only = [rule];
+      update = (v) => this.#walk(v, only, false);
+    } else {
+      const whole: Update = (v) =>
+        typeof v === 'string' ? replace(v, 'field') : typeof v === 'number' || typeof v === 'bigint' ? replace(String(v), 'field') : eachChild(v, whole);
+      update = whole;
+    }
+    return (value) => paths.reduce((v, path) => updateAt(v, path, update), value);
+  }
+}
+
+function looksLikeJson(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+    return c === 0x7b || c === 0x5b || c === 0x22; // { [ "
+  }
+  return false;
+}
+
+/** Whether any string in `value` (keys included) passes `test`. */
+function contains(value: unknown, test: (s: string) => boolean): boolean {
+  if (typeof value === 'string') return test(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some((v) => contains(v, test));
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && (test(key) || contains((value as Record<string, unknown>)[key], test))) return true;
+  }
+  return false;
+}
+
+function copyBefore(record: Record<string, unknown>, stop: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in record) {
+    if (key === stop) break;
+    if (Object.hasOwn(record, key)) define(out, key, record[key]);
+  }
+  return out;
+}
+
+// Assigning "__proto__" would set the prototype instead of adding the key that JSON.parse made.
+function define(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
+}
