@@ -152,10 +152,12 @@ export class Connection {
   }
 
   /**
-   * Publishes a serialized payload. QoS 1/2 messages are stored (durably) before they are sent; the
-   * result is a promise only in the rare case mqtt.js could not store the message at once.
+   * Publishes a serialized payload. QoS 1/2 messages are stored before they are sent: durably, unless
+   * `durable` is false (values their owner publishes again after a restart); `json` says the payload is
+   * JSON text, stored as it is. The result is a promise only in the rare case mqtt.js could not store
+   * the message at once.
    */
-  publish(topic: string, payload: string | Buffer, qos: QoS, retain: boolean): Completion {
+  publish(topic: string, payload: string | Buffer, qos: QoS, retain: boolean, durable = true, json = false): Completion {
     const client = this.#client;
     if (!client) throw new Error(`connection "${this.name}" is not started`);
     this.#out.inc();
@@ -168,11 +170,19 @@ export class Connection {
     let resolveStored: (() => void) | undefined;
     const cbStorePut = (err?: Error): void => {
       // mqtt.js gives up on messages queued while a reconnection was replaying its store: publish them again.
-      if (err) return void this.publish(topic, payload, qos, retain)?.then(resolveStored);
+      if (err) return void this.publish(topic, payload, qos, retain, durable, json)?.then(resolveStored);
       stored = true;
       resolveStored?.();
     };
-    client.publish(topic, payload, { qos, retain, cbStorePut }, this.#published);
+    const outgoing = this.#outgoing!;
+    outgoing.memoryOnly = !durable;
+    outgoing.jsonPayload = json;
+    try {
+      client.publish(topic, payload, { qos, retain, cbStorePut }, this.#published);
+    } finally {
+      outgoing.memoryOnly = false;
+      outgoing.jsonPayload = false;
+    }
     if (stored || this.#state.seq !== before) return undefined;
     return new Promise<void>((resolve) => (resolveStored = resolve));
   }

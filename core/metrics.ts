@@ -1,33 +1,34 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { CellCounter, CellHistogram } from './metric-cells.js';
 
 /**
- * The runtime's Prometheus metrics, in its own registry (served on GET /metrics). Hot-path users take a
- * labelled child once (`messagesIn.labels('local')`) and keep it, so counting a message allocates nothing.
+ * The runtime's Prometheus metrics, in its own registry (served on GET /metrics). Those counted per
+ * message are cells (metric-cells.ts): users take a cell once (`messagesIn.labels('local')`) and keep it.
  */
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly messagesIn = this.#counter('messages_received_total', 'MQTT messages received', ['connection']);
-  readonly messagesOut = this.#counter('messages_published_total', 'MQTT messages published', ['connection']);
-  readonly publishErrors = this.#counter('messages_publish_errors_total', 'MQTT publishes that failed', ['connection']);
-  readonly unmatched = this.#counter('messages_unmatched_total', 'MQTT messages no topic handler matched', ['connection']);
-  readonly handled = this.#counter('plugin_messages_handled_total', 'Messages a plugin\'s topic handlers processed', ['plugin']);
-  readonly rejected = this.#counter('plugin_messages_rejected_total', 'Messages a plugin rejected as bad input', ['plugin', 'code']);
-  readonly failures = this.#counter('plugin_failures_total', 'Errors thrown by a plugin, contained by the runtime', ['plugin', 'stage']);
-  readonly dropped = this.#counter('plugin_drops_total', 'Events or messages a plugin\'s transform or guard dropped', ['plugin', 'stage']);
-  readonly events = this.#counter('events_total', 'Bus events raised', ['plugin', 'type']);
-  readonly deadLetters = this.#counter('dead_letters_total', 'Messages sent to the dead-letter topic', ['plugin']);
-  readonly handlerSeconds = new Histogram({
-    name: 'switchboard_handler_duration_seconds',
-    help: 'Time a plugin\'s topic handler took for one message (synchronous part)',
-    labelNames: ['plugin'],
-    buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
-    registers: [this.registry],
-  });
+  readonly messagesIn = this.#cells('messages_received_total', 'MQTT messages received', ['connection']);
+  readonly messagesOut = this.#cells('messages_published_total', 'MQTT messages published', ['connection']);
+  readonly publishErrors = this.#cells('messages_publish_errors_total', 'MQTT publishes that failed', ['connection']);
+  readonly unmatched = this.#cells('messages_unmatched_total', 'MQTT messages no topic handler matched', ['connection']);
+  readonly handled = this.#cells('plugin_messages_handled_total', 'Messages a plugin\'s topic handlers processed', ['plugin']);
+  readonly rejected = this.#cells('plugin_messages_rejected_total', 'Messages a plugin rejected as bad input', ['plugin', 'code']);
+  readonly failures = this.#cells('plugin_failures_total', 'Errors thrown by a plugin, contained by the runtime', ['plugin', 'stage']);
+  readonly dropped = this.#cells('plugin_drops_total', 'Events or messages a plugin\'s transform or guard dropped', ['plugin', 'stage']);
+  readonly events = this.#cells('events_total', 'Bus events raised', ['plugin', 'type']);
+  readonly deadLetters = this.#cells('dead_letters_total', 'Messages sent to the dead-letter topic', ['plugin']);
+  readonly handlerSeconds = new CellHistogram(
+    this.registry,
+    'switchboard_handler_duration_seconds',
+    'Time a plugin\'s topic handler took for one message (synchronous part)',
+    ['plugin'],
+    [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+  );
   readonly connectionUp = this.#gauge('connection_up', '1 while the connection is established', ['connection']);
-  readonly reconnects = this.#counter('connection_reconnects_total', 'Reconnection attempts', ['connection']);
-  readonly stateCommits = this.#counter('state_commits_total', 'Group commits written to the state log', []);
-  readonly stateWriteErrors = this.#counter('state_write_errors_total', 'Failed writes of the state log', []);
+  readonly reconnects = this.#cells('connection_reconnects_total', 'Reconnection attempts', ['connection']);
+  readonly stateCommits = this.#cells('state_commits_total', 'Group commits written to the state log', []);
+  readonly stateWriteErrors = this.#cells('state_write_errors_total', 'Failed writes of the state log', []);
   readonly stateDegraded = this.#gauge('state_degraded', '1 while state cannot be written to disk', []);
 
   constructor(defaults = true) {
@@ -42,6 +43,10 @@ export class Metrics {
   /** A gauge owned by a plugin, named `switchboard_<plugin>_<name>`. */
   pluginGauge(plugin: string, name: string, help: string, labelNames: string[] = []): Gauge<string> {
     return this.#gauge(`${plugin.replace(/-/g, '_')}_${name}`, help, labelNames);
+  }
+
+  #cells(name: string, help: string, labelNames: string[]): CellCounter {
+    return new CellCounter(this.registry, `switchboard_${name}`, help, labelNames);
   }
 
   #counter(name: string, help: string, labelNames: string[]): Counter<string> {

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import type { IStore, Packet } from 'mqtt';
-import type { StateMap, StateStore } from './state-store.js';
+import type { JsonText, StateMap, StateStore } from './state-store.js';
 
+/** A packet as persisted: the payload as JSON (`json`), text (`payload`) or base64 bytes (`binary`). */
 interface EncodedPacket {
   cmd: Packet['cmd'];
   messageId: number;
@@ -10,18 +11,35 @@ interface EncodedPacket {
   dup?: boolean;
   topic?: string;
   payload?: string;
-  binary?: boolean;
+  json?: unknown;
+  binary?: string;
   properties?: unknown;
 }
 
-/** A packet as it is persisted; serialized (payload to base64) only when a commit actually writes it. */
-class PersistedPacket {
-  readonly #packet: Packet;
-  constructor(packet: Packet) {
-    this.#packet = packet;
+type AnyPacket = Packet & { messageId: number; qos?: number; retain?: boolean; dup?: boolean; topic?: string; payload?: Buffer | string; properties?: unknown };
+
+/** A packet as it is persisted; written out only when a commit actually writes it. */
+class PersistedPacket implements JsonText {
+  readonly #packet: AnyPacket;
+  readonly #jsonPayload: boolean;
+
+  constructor(packet: Packet, jsonPayload: boolean) {
+    this.#packet = packet as AnyPacket;
+    this.#jsonPayload = jsonPayload;
   }
-  toJSON(): EncodedPacket {
-    return encode(this.#packet);
+
+  toJSONText(): string {
+    const p = this.#packet;
+    let text = `{"cmd":${JSON.stringify(p.cmd)},"messageId":${p.messageId}`;
+    if (p.cmd === 'publish') {
+      text += `,"topic":${JSON.stringify(p.topic)},"qos":${p.qos ?? 0},"retain":${p.retain === true},"dup":${p.dup === true}`;
+      if (Buffer.isBuffer(p.payload)) text += `,"binary":"${p.payload.toString('base64')}"`;
+      // JSON the runtime serialized itself goes in as it is: escaping it into a string would cost more than the rest of the commit.
+      else if (this.#jsonPayload && typeof p.payload === 'string') text += `,"json":${p.payload}`;
+      else text += `,"payload":${JSON.stringify(p.payload ?? '')}`;
+    }
+    if (p.properties !== undefined) text += `,"properties":${JSON.stringify(p.properties)}`;
+    return `${text}}`;
   }
 }
 
@@ -36,7 +54,16 @@ class PersistedPacket {
  * back at once and mqtt.js keeps reading.
  */
 export class DurableMqttStore implements IStore {
+  /**
+   * While true, packets put are kept in memory only: Connection.publish sets it around publishing a retained
+   * topic's value, which its owner publishes again at every start (RetainedTopics), so a crash loses nothing
+   * by not writing it to disk, and the state log does not carry every version of every retained topic.
+   */
+  memoryOnly = false;
+  /** While true, the payload of packets put is JSON text (Connection.publish sets it around a publish of serialized JSON). */
+  jsonPayload = false;
   readonly #live = new Map<number, Packet>();
+  readonly #memoryOnlyIds = new Set<number>();
   readonly #persisted: StateMap<PersistedPacket | EncodedPacket>;
   readonly #state: StateStore;
   readonly #putWaitsForDisk: boolean;
@@ -46,7 +73,7 @@ export class DurableMqttStore implements IStore {
     this.#persisted = state.namespace(namespace);
     this.#putWaitsForDisk = putWaitsForDisk;
     for (const value of this.#persisted.values()) {
-      const packet = decode(value instanceof PersistedPacket ? value.toJSON() : value);
+      const packet = decode(value instanceof PersistedPacket ? (JSON.parse(value.toJSONText()) as EncodedPacket) : value);
       this.#live.set(packet.messageId!, packet);
     }
   }
@@ -58,7 +85,13 @@ export class DurableMqttStore implements IStore {
   put(packet: Packet, cb: () => void): this {
     const id = packet.messageId!;
     this.#live.set(id, packet);
-    this.#persisted.set(String(id), new PersistedPacket(packet));
+    // The PUBREL that replaces a QoS 2 publish stays where its publish was.
+    if (this.memoryOnly || this.#memoryOnlyIds.has(id)) {
+      this.#memoryOnlyIds.add(id);
+      cb();
+      return this;
+    }
+    this.#persisted.set(String(id), new PersistedPacket(packet, this.jsonPayload));
     if (this.#putWaitsForDisk) this.#state.whenDurable(cb);
     else cb();
     return this;
@@ -71,7 +104,7 @@ export class DurableMqttStore implements IStore {
       return this;
     }
     this.#live.delete(packet.messageId!);
-    this.#persisted.delete(String(packet.messageId));
+    if (!this.#memoryOnlyIds.delete(packet.messageId!)) this.#persisted.delete(String(packet.messageId));
     cb(undefined, found);
     return this;
   }
@@ -101,25 +134,6 @@ export class DurableMqttStore implements IStore {
   }
 }
 
-function encode(packet: Packet): EncodedPacket {
-  const p = packet as Packet & { messageId: number; qos?: number; retain?: boolean; dup?: boolean; topic?: string; payload?: Buffer | string; properties?: unknown };
-  const out: EncodedPacket = { cmd: p.cmd, messageId: p.messageId };
-  if (p.cmd === 'publish') {
-    out.topic = p.topic;
-    out.qos = p.qos;
-    out.retain = p.retain;
-    out.dup = p.dup;
-    if (Buffer.isBuffer(p.payload)) {
-      out.payload = p.payload.toString('base64');
-      out.binary = true;
-    } else {
-      out.payload = p.payload ?? '';
-    }
-  }
-  if (p.properties !== undefined) out.properties = p.properties;
-  return out;
-}
-
 function decode(e: EncodedPacket): Packet {
   const packet: Record<string, unknown> = { cmd: e.cmd, messageId: e.messageId };
   if (e.cmd === 'publish') {
@@ -127,7 +141,7 @@ function decode(e: EncodedPacket): Packet {
     packet.qos = e.qos;
     packet.retain = e.retain;
     packet.dup = e.dup;
-    packet.payload = e.binary ? Buffer.from(e.payload ?? '', 'base64') : (e.payload ?? '');
+    packet.payload = e.binary !== undefined ? Buffer.from(e.binary, 'base64') : 'json' in e ? JSON.stringify(e.json) : (e.payload ?? '');
   }
   if (e.properties !== undefined) packet.properties = e.properties;
   return packet as unknown as Packet;

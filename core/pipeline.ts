@@ -1,25 +1,23 @@
 import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt';
-import type { Counter, Histogram } from 'prom-client';
 import { Bus, type BusEvent } from './bus.js';
 import type { Connection } from './connection.js';
 import type { Logger } from './logger.js';
 import { InboundMessage, type Completion, type OutboundMessage, type QoS } from './message.js';
+import type { CounterCell, HistogramCell } from './metric-cells.js';
 import type { Metrics } from './metrics.js';
 import type { Guard, Publisher, TopicHandler, Transform } from './plugin.js';
 import { TopicMatcher } from './topic-matcher.js';
 import { topicProblem } from './topics.js';
 
-type Child<T extends Counter<string> | Histogram<string>> = ReturnType<T['labels']>;
-
 /** Per-plugin logging and metrics, resolved once so the message path allocates nothing for them. */
 export class PluginProbe {
   readonly plugin: string;
   readonly log: Logger;
-  readonly handled: Child<Counter<string>>;
-  readonly seconds: Child<Histogram<string>>;
+  readonly handled: CounterCell;
+  readonly seconds: HistogramCell;
   readonly #metrics: Metrics;
-  readonly #events = new Map<string, Child<Counter<string>>>();
+  readonly #events = new Map<string, CounterCell>();
 
   constructor(plugin: string, log: Logger, metrics: Metrics) {
     this.plugin = plugin;
@@ -209,8 +207,9 @@ export class Pipeline {
   /**
    * Publishes through the guards. Objects are serialized as JSON once, after the guards. Throws on an
    * unknown connection or a topic MQTT does not allow (the caller's mistake, contained by its caller).
+   * `durable` false: see Connection.publish.
    */
-  publish(origin: string, connection: string, topic: string, payload: unknown, qos?: QoS, retain?: boolean): void {
+  publish(origin: string, connection: string, topic: string, payload: unknown, qos?: QoS, retain?: boolean, durable = true): void {
     const conn = this.#connection(connection);
     const problem = topicProblem(topic);
     if (problem) throw new Error(problem);
@@ -231,9 +230,10 @@ export class Pipeline {
       out = next;
     }
     const target = out.connection === connection ? conn : this.#connection(out.connection);
-    const body = typeof out.payload === 'string' || Buffer.isBuffer(out.payload) ? out.payload : JSON.stringify(out.payload);
+    const raw = typeof out.payload === 'string' || Buffer.isBuffer(out.payload);
+    const body = raw ? (out.payload as string | Buffer) : JSON.stringify(out.payload);
     if (body === undefined) throw new Error(`cannot publish ${String(out.payload)} to ${out.topic}: not serializable`);
-    const done = target.publish(out.topic, body, out.qos, out.retain);
+    const done = target.publish(out.topic, body, out.qos, out.retain, durable, !raw);
     if (done && this.#dispatching) (this.#waits ??= []).push(done);
   }
 

@@ -63,7 +63,8 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
         if (!deps.config.connections[connection]) throw new Error(`no connection named "${connection}" (connections: ${runtime.connections.join(', ')})`);
         topics = new RetainedTopics(
           state.namespace<string>(`retained/${name}/${connection}`),
-          (topic, payload, qos, retain) => pipeline.publish(name, connection, topic, payload, qos, retain),
+          // Not stored durably in flight: RetainedTopics publishes every value again after a restart.
+          (topic, payload, qos, retain) => pipeline.publish(name, connection, topic, payload, qos, retain, false),
           opts.qos ?? connectionQos(connection),
           opts.retain ?? true,
           opts.intervalMs ?? 0,
