@@ -1,7 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connectionSchema } from '../config/connection-schema.js';
+import { coreSchema } from '../config/core-schema.js';
 import { connectionConfigSchema, pluginConfigSchema, runtimeConfigSchema } from '../config/editor-schema.js';
+import { optionsTable } from '../config/options-table.js';
 import type { PluginDefinition } from '../plugin.js';
 import { builtinPlugins, loadPlugin } from '../plugin-loader.js';
 import { EXIT, write, type Command } from './command.js';
@@ -23,13 +26,22 @@ export async function generatedSchemas(): Promise<Map<string, string>> {
   return files;
 }
 
+/** The options of the core and of a connection as Markdown tables (the README's). */
+export function optionsMarkdown(): string {
+  return `## Core keys\n\n${optionsTable(coreSchema, ['connections', 'plugins'])}\n\n## connections.<name>\n\n${optionsTable(connectionSchema)}\n`;
+}
+
 export const schemaCommand: Command = {
   name: 'schema',
-  summary: 'print the JSON Schema of runtime.config.json (--write: regenerate the files under schemas/)',
-  usage: 'switchboard schema [--write]',
-  options: { write: { type: 'boolean' } },
+  summary: 'print the JSON Schema of runtime.config.json (--write: regenerate the files under schemas/; --markdown: the options as tables)',
+  usage: 'switchboard schema [--write | --markdown]',
+  options: { write: { type: 'boolean' }, markdown: { type: 'boolean' } },
   positionals: 0,
   async run(args, io) {
+    if (args.values.markdown) {
+      write(io.stdout, optionsMarkdown());
+      return EXIT.ok;
+    }
     const files = await generatedSchemas();
     if (!args.values.write) {
       write(io.stdout, files.get('runtime.config.schema.json')!);
