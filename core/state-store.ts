@@ -67,7 +67,10 @@ export class StateStore {
   #wal: FileHandle | null = null;
   #walBytes = 0;
   #snapshotBytes = 0;
+  /** Generation of the log being written; the snapshot on disk may be older while logs after it are replayed too. */
   #gen = 0;
+  #snapshotGen = 0;
+  #compacting: Promise<void> | null = null;
   #locked = false;
   #degraded: Error | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
@@ -149,9 +152,11 @@ export class StateStore {
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     while (this.#flushing) await this.#flushing;
     if (this.#dirty.size > 0) await this.#flush();
+    if (this.#compacting) await this.#compacting;
     if (!this.#degraded && this.#wal) {
       try {
-        await this.#compact();
+        await this.#startCompaction();
+        await this.#compacting;
       } catch (err) {
         this.#log.error({ err }, 'could not write the state snapshot at shutdown; the log is kept and will be replayed');
       }
@@ -199,7 +204,7 @@ export class StateStore {
       if (this.#degraded) this.#leaveDegraded();
       this.#durable = upTo;
       // Relative to the snapshot's size too, so that the cost of rewriting the state stays in proportion to what is written.
-      if (this.#walBytes > Math.max(this.#opts.compactBytes, 2 * this.#snapshotBytes)) await this.#compact();
+      if (!this.#compacting && this.#walBytes > Math.max(this.#opts.compactBytes, 2 * this.#snapshotBytes)) await this.#startCompaction();
     } catch (err) {
       for (const [namespace, key] of records) this.#markDirty(namespace, key);
       this.#enterDegraded(err as Error);
@@ -258,13 +263,28 @@ export class StateStore {
     }
   }
 
-  async #compact(): Promise<void> {
+  /**
+   * Compaction without stopping commits: the next log is opened and the snapshot built (synchronously, so
+   * it holds exactly what the logs so far hold), commits go to the new log from then on, and the snapshot is
+   * written in the background. Until it is renamed into place, recovery replays the old snapshot and every
+   * log after it; once it is, the older logs are deleted.
+   */
+  async #startCompaction(): Promise<void> {
     const gen = this.#gen + 1;
+    const next = await open(this.#walPath(gen), 'w');
     const json = this.#snapshotJson(gen);
     this.#snapshotBytes = json.length;
-    // The next log exists before the snapshot names its generation: otherwise commits made after a failed
-    // switch would go to a log that recovery deletes as stale.
-    const next = await open(this.#walPath(gen), 'w');
+    const previous = this.#wal;
+    this.#wal = next;
+    this.#gen = gen;
+    this.#walBytes = 0;
+    this.#compacting = this.#writeSnapshot(gen, json, previous).finally(() => {
+      this.#compacting = null;
+    });
+  }
+
+  async #writeSnapshot(gen: number, json: string, previous: FileHandle | null): Promise<void> {
+    await previous?.close().catch(() => undefined);
     const tmp = join(this.#opts.dir, `${SNAPSHOT}.tmp`);
     try {
       const file = await open(tmp, 'w');
@@ -275,20 +295,14 @@ export class StateStore {
         await file.close();
       }
       await rename(tmp, join(this.#opts.dir, SNAPSHOT));
+      if (this.#opts.fsync) await syncDir(this.#opts.dir);
+      this.#snapshotGen = gen;
+      await this.#removeStaleFiles();
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
-      await next.close().catch(() => undefined);
-      await unlink(this.#walPath(gen)).catch(() => undefined);
-      throw err;
+      this.#metrics.stateWriteErrors.labels().inc();
+      this.#log.error({ err, dir: this.#opts.dir }, 'could not write a state snapshot: the logs are kept (and replayed at start), and the next compaction tries again');
     }
-    if (this.#opts.fsync) await syncDir(this.#opts.dir);
-    const oldWal = this.#wal;
-    const oldPath = this.#walPath(this.#gen);
-    this.#wal = next;
-    this.#gen = gen;
-    this.#walBytes = 0;
-    await oldWal?.close().catch(() => undefined);
-    await unlink(oldPath).catch(() => undefined);
   }
 
   /** The snapshot's JSON; values that cannot be serialized are left out (and logged), as in a commit. */
@@ -327,19 +341,22 @@ export class StateStore {
       } catch (err) {
         throw new StateError(`${snapshotPath} is not a Switchboard state snapshot (${(err as Error).message}); move it away to start with empty state`);
       }
-      this.#gen = snapshot.gen;
+      this.#gen = this.#snapshotGen = snapshot.gen;
       for (const [name, entries] of Object.entries(snapshot.namespaces)) this.#maps.set(name, new Map(entries));
     }
+    // The snapshot's own log, then any newer ones that a compaction stopped before renaming its snapshot left.
     await this.#replay(this.#walPath(this.#gen));
+    while (await this.#replay(this.#walPath(this.#gen + 1))) this.#gen++;
     await this.#removeStaleFiles();
   }
 
-  async #replay(path: string): Promise<void> {
+  /** Applies a log's commits; false when there is no such log. */
+  async #replay(path: string): Promise<boolean> {
     let data: Buffer;
     try {
       data = await readFile(path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw new StateError(`cannot read ${path}: ${(err as Error).message}`);
     }
     let offset = 0;
@@ -371,12 +388,14 @@ export class StateStore {
       await file?.close();
     }
     this.#log.debug({ path, commits }, 'state log replayed');
+    return true;
   }
 
+  /** Deletes the logs the snapshot holds already, and a temporary snapshot left by a crash. */
   async #removeStaleFiles(): Promise<void> {
-    const current = `state.${this.#gen}.wal`;
     for (const name of await readdir(this.#opts.dir)) {
-      if ((name.endsWith('.wal') && name.startsWith('state.') && name !== current) || name === `${SNAPSHOT}.tmp`) {
+      const log = /^state\.(\d+)\.wal$/.exec(name);
+      if ((log && Number(log[1]) < this.#snapshotGen) || (name === `${SNAPSHOT}.tmp` && !this.#compacting)) {
         await unlink(join(this.#opts.dir, name)).catch(() => undefined);
       }
     }

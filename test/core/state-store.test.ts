@@ -40,11 +40,21 @@ describe('StateStore', () => {
     return { store, logs, metrics };
   }
 
-  /** The directory as a crash would leave it: a copy taken now, while the store is still running. */
+  /**
+   * The directory as a crash would leave it: a copy taken now, while the store is still running. A file
+   * that a background compaction deletes during the copy makes the copy start again.
+   */
   async function crashCopy(name = 'copy'): Promise<string> {
     const copy = join(dirname(dir.path), `${basename(dir.path)}-${name}`);
-    await cp(dir.path, copy, { recursive: true });
-    return copy;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await cp(dir.path, copy, { recursive: true });
+        return copy;
+      } catch (err) {
+        await rm(copy, { recursive: true, force: true });
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 10) throw err;
+      }
+    }
   }
 
   beforeEach(async () => {
@@ -280,6 +290,34 @@ describe('StateStore', () => {
 
     const { store: crashed } = await openStore(await crashCopy());
     assert.deepEqual([...crashed.namespace('n')].sort(), [['after', 'recovery'], ['before', 'kept'], ['during', 'outage']]);
+  });
+
+  it('keeps committing while a snapshot cannot be written, and recovers from the older snapshot and every log after it', async () => {
+    const { store } = await openStore(dir.path, { compactBytes: 65536 });
+    const ns = store.namespace<string>('n');
+    ns.set('before', 'x');
+    await store.close();
+    const again = await openStore(dir.path, { compactBytes: 65536 });
+    // The snapshot of the next compaction cannot be written: a directory is where its temporary file goes.
+    await mkdir(join(dir.path, 'state.json.tmp'));
+    const n = again.store.namespace<string>('n');
+    for (let i = 0; i < 200; i++) {
+      n.set(`k${i}`, 'y'.repeat(1000));
+      await again.store.flushed();
+    }
+    assert.equal(again.store.degraded, null, 'commits still work: the store is not degraded');
+    assert.ok((await counter(again.metrics, 'stateWriteErrors')) >= 1, 'the failed snapshot is counted');
+    assert.ok(again.logs.some((l) => l.level === 'error' && /could not write a state snapshot/.test(l.msg)), 'and logged');
+    const files = (await readdir(dir.path)).filter((f) => f.endsWith('.wal')).sort();
+    assert.ok(files.length >= 2, `the older logs are kept while no newer snapshot holds them: ${files.join(', ')}`);
+
+    const copy = await crashCopy();
+    await rm(join(copy, 'state.json.tmp'), { recursive: true });
+    const { store: recovered } = await openStore(copy);
+    const values = recovered.namespace<string>('n');
+    assert.equal(values.size, 201);
+    assert.equal(values.get('before'), 'x');
+    assert.equal(values.get('k199'), 'y'.repeat(1000));
   });
 
   it('loses nothing committed when a compaction fails half-way and the disk then fills up', async function () {
