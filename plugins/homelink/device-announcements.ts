@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DEVICE_REMOVED, DEVICE_UPDATED, type Capability, type Device } from '../../core/index.js';
 import { deviceModel, deviceName, manufacturerName } from './device-info.js';
+import { DEVICE_EVENT_TYPES } from './homelink-message.js';
 import { READING_KINDS } from './readings.js';
 import type { DeviceRecord, PropertyRecord, Registry } from './registry.js';
 import type { StateTopics } from './state-topics.js';
@@ -67,7 +68,7 @@ export class DeviceAnnouncer {
       if (record[field] !== null) capabilities.push({ key, type: 'timestamp', name, class: 'timestamp', field });
     }
     if (this.#deviceEvents) {
-      capabilities.push({ key: 'events', type: 'events', name: 'Events', topic: this.#topics.deviceTopic(record, 'event'), eventTypes: [...record.eventTypes] });
+      capabilities.push({ key: 'events', type: 'events', name: 'Events', topic: this.#topics.deviceTopic(record, 'event'), eventTypes: [...DEVICE_EVENT_TYPES] });
     }
     const device: Device = {
       id: deviceDeviceId(record.serial),

@@ -4,6 +4,20 @@ import { MessageRejected, type InboundMessage } from '../../core/index.js';
 export const MESSAGE_TYPES = ['alert', 'device', 'event', 'insight', 'insightcomponent', 'notification', 'property', 'reading'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number] | 'unknown';
 
+/**
+ * Types that are about a property even when their payload names a device: HomeLINK's insights concern a
+ * property or a room, and a notification lists its alerts inside it. Such a message never becomes an event
+ * of a device.
+ */
+const PROPERTY_TYPES: ReadonlySet<MessageType> = new Set(['property', 'insight', 'insightcomponent', 'notification']);
+
+/**
+ * Every event type a device can raise (on its event topic): declared in full from the device's first
+ * announcement, so that a consumer such as Home Assistant, which refuses an event type it was not told
+ * of and applies a new declaration asynchronously, never misses the first event of a type.
+ */
+export const DEVICE_EVENT_TYPES: readonly string[] = MESSAGE_TYPES.filter((type) => !PROPERTY_TYPES.has(type)).map((type) => `homelink_${type}`);
+
 /** The eventTypeId of a silence: an `event` naming a device (and often, by relatedEventId, the alert). */
 export const ALARM_CANCEL = 'ALARM_CANCEL';
 
@@ -26,6 +40,8 @@ export interface HomelinkMessage {
   /** actionTimestamp in ms since the epoch, and as an ISO string. */
   readonly at: number | undefined;
   readonly time: string | undefined;
+  /** When what it reports happened (ms): a reading's readingDate, else actionTimestamp, else raisedDate. */
+  readonly occurredAt: number | undefined;
   /** The payload as received. */
   readonly bytes: Buffer;
 }
@@ -46,9 +62,19 @@ export function parseMessage(message: InboundMessage, rootDepth: number): Homeli
   const next = message.levels[rootDepth + 1];
   const classifier = next !== undefined && next !== property && message.levels.length > rootDepth + 2 ? next.toLowerCase() : undefined;
   const time = at === undefined ? undefined : new Date(at).toISOString();
-  const parsed: HomelinkMessage = { topic: message.topic, type, classifier, payload, property, device, eventId, at, time, bytes: message.payload };
+  const occurredAt = (type === 'reading' ? isoMs(payload.readingDate) : undefined) ?? at ?? isoMs(payload.raisedDate);
+  const parsed: HomelinkMessage = { topic: message.topic, type, classifier, payload, property, device, eventId, at, time, occurredAt, bytes: message.payload };
   requireFields(parsed);
   return parsed;
+}
+
+/**
+ * Whether the message is about the device its payload names (its alert, event, reading, or itself) rather
+ * than about a property. A message of an unknown type is taken to be about what it names, but is never
+ * published as an event of the device (not a type it is declared to raise).
+ */
+export function concernsDevice(m: HomelinkMessage): boolean {
+  return m.device !== undefined && !PROPERTY_TYPES.has(m.type);
 }
 
 /** A non-empty string field of the payload, or null. */
@@ -117,9 +143,16 @@ function id(payload: Record<string, unknown>, field: string): string | undefined
 function timestamp(payload: Record<string, unknown>): number | undefined {
   const value = payload.actionTimestamp;
   if (value === undefined || value === null) return undefined;
-  const ms = typeof value === 'string' && ISO_DATE.test(value) ? Date.parse(HAS_ZONE.test(value) ? value : `${value}Z`) : Number.NaN;
-  if (!Number.isFinite(ms)) {
+  const ms = isoMs(value);
+  if (ms === undefined) {
     throw new MessageRejected(`actionTimestamp ${JSON.stringify(value).slice(0, 60)} is not an ISO 8601 date`, 'invalid_timestamp');
   }
   return ms;
+}
+
+/** An ISO 8601 date in ms since the epoch, or undefined; HomeLINK writes some dates without a zone, in UTC. */
+function isoMs(value: unknown): number | undefined {
+  if (typeof value !== 'string' || !ISO_DATE.test(value)) return undefined;
+  const ms = Date.parse(HAS_ZONE.test(value) ? value : `${value}Z`);
+  return Number.isFinite(ms) ? ms : undefined;
 }

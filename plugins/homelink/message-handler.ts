@@ -3,10 +3,10 @@ import type { AlertBook, AlertDetails, AlertOwner } from './alert-book.js';
 import { staleness, type AlertInput, type Staleness } from './alert-status.js';
 import { deviceDeviceId, propertyDeviceId, type DeviceAnnouncer } from './device-announcements.js';
 import { deviceInfo, propertyInfo, unregisteredDeviceInfo, type DeviceInfo } from './device-info.js';
-import { ALARM_CANCEL, eventIdOf, parseMessage, text, type HomelinkMessage } from './homelink-message.js';
+import { ALARM_CANCEL, concernsDevice, eventIdOf, parseMessage, text, type HomelinkMessage } from './homelink-message.js';
 import { readingKind, readingUnit } from './readings.js';
 import type { RecentIds } from './recent-ids.js';
-import type { DeviceRecord, Registry } from './registry.js';
+import { larger, type Change, type DeviceRecord, type Registry } from './registry.js';
 import type { StateTopics } from './state-topics.js';
 
 export interface MessageHandlerDeps {
@@ -105,13 +105,11 @@ export class MessageHandler {
   #reading(m: HomelinkMessage): void {
     const p = m.payload;
     const kind = readingKind(p.readingTypeId as string);
-    const readAt = Date.parse(text(p.readingDate) ?? '');
-    const at = Number.isFinite(readAt) ? readAt : (m.at ?? Date.now());
+    const at = m.occurredAt ?? Date.now();
     const stale = staleness(this.#d.registry.device(m.device!)?.readings[kind]?.at, at);
     if (stale) return this.#stale(m, stale);
-    const device = this.#learn(m, false);
-    if (device && this.#d.registry.setReading(device, kind, { value: p.value as number, unit: readingUnit(kind, p.unit), at })) this.#d.announcer.device(device);
-    this.#emit(m, device);
+    const reading = { value: p.value as number, unit: readingUnit(kind, p.unit), at };
+    this.#emit(m, this.#learn(m, false, (device) => this.#d.registry.setReading(device, kind, reading)));
   }
 
   #device(m: HomelinkMessage): void {
@@ -152,26 +150,27 @@ export class MessageHandler {
   }
 
   /**
-   * Learns the property and device a message names (the device's property from the payload, or as
-   * known); announces what is new or changed; marks the device's topics changed, and the property's when
-   * `refresh` (alert, device and property messages) or when its devices changed.
+   * Learns the property and the device a message names (the device's property from the payload, or as
+   * known), the device only when the message concerns it, then applies `update` to the device. Announces
+   * each at most once, and only when what describes it changed; marks the device's topics changed, and the
+   * property's when `refresh` (alert, device and property messages) or when the property changed.
    */
-  #learn(m: HomelinkMessage, refresh: boolean): DeviceRecord | undefined {
+  #learn(m: HomelinkMessage, refresh: boolean, update?: (device: DeviceRecord) => Change): DeviceRecord | undefined {
     const { registry, topics, announcer } = this.#d;
     const reference = m.property ?? (m.device === undefined ? undefined : registry.device(m.device)?.property);
     if (reference === undefined) return undefined;
-    if (registry.learnProperty(reference, m.payload)) {
-      announcer.property(registry.property(reference)!);
-      refresh = true;
-    }
+    const propertyChange = registry.learnProperty(reference, m.payload);
+    if (propertyChange === 'description') announcer.property(registry.property(reference)!);
+    if (propertyChange !== 'none') refresh = true;
     let device: DeviceRecord | undefined;
-    if (m.device !== undefined && m.type !== 'property') {
-      if (registry.learnDevice(m.device, reference, m.payload, `homelink_${m.type}`)) {
-        announcer.device(registry.device(m.device)!);
+    if (concernsDevice(m)) {
+      const learnt = registry.learnDevice(m.device!, reference, m.payload);
+      device = registry.device(m.device!)!;
+      if (larger(learnt, update?.(device) ?? 'none') === 'description') {
+        announcer.device(device);
         refresh = true;
       }
-      device = registry.device(m.device);
-      topics.device(m.device);
+      topics.device(device.serial);
     }
     if (refresh) topics.property(reference);
     return device;
@@ -211,16 +210,19 @@ export class MessageHandler {
   #emit(m: HomelinkMessage, device: DeviceRecord | undefined, alertstatus?: string | null): void {
     const type = `homelink_${m.type}`;
     const id = eventIdOf(m);
-    const concernsDevice = m.device !== undefined && m.type !== 'property';
+    const onDevice = concernsDevice(m);
     let info: DeviceInfo | null = null;
-    if (concernsDevice) info = device ? deviceInfo(device) : unregisteredDeviceInfo(m.device!);
+    if (onDevice) info = device ? deviceInfo(device) : unregisteredDeviceInfo(m.device!);
     else if (m.property !== undefined) info = propertyInfo(m.property);
-    const data: Record<string, unknown> = { sub_type: concernsDevice ? 'device' : 'property', device_info: info, payload: m.payload };
+    const data: Record<string, unknown> = { sub_type: onDevice ? 'device' : 'property', device_info: info, payload: m.payload };
     if (alertstatus !== undefined) data.alertstatus = alertstatus;
     this.#d.emit(type, data, { id });
     const publish = this.#d.publishDeviceEvent;
     if (!publish || !device) return;
-    const body: Record<string, unknown> = { event_type: type, id, time: new Date().toISOString(), device: device.serial, property: device.property };
+    // `time` is when it happened, so that a redelivered or late message does not pass for a new one.
+    const published = new Date().toISOString();
+    const time = m.occurredAt === undefined ? published : new Date(m.occurredAt).toISOString();
+    const body: Record<string, unknown> = { event_type: type, id, time, time_published: published, device: device.serial, property: device.property };
     if (alertstatus !== undefined) body.alertstatus = alertstatus;
     for (const field of EVENT_FIELDS) {
       const value = m.payload[field];

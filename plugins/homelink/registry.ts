@@ -28,36 +28,48 @@ export interface DeviceRecord {
   lastTestedDate: string | null;
   /** Latest reading per kind (temperature, humidity, carbon_dioxide, ...). */
   readings: Record<string, Reading>;
-  /** The homelink_* event types the device has raised. */
-  eventTypes: string[];
   /** actionTimestamp (ms) of the last device message applied. */
   changedAt: number | null;
 }
 
-type Described<R> = { [K in keyof R]: R[K] extends string | null ? K : never }[keyof R];
+/**
+ * What a message changed in a device or property: `description` when something the device registry is told
+ * (name, model, room, a capability) changed, `value` when only what its state topic shows did, else `none`.
+ */
+export type Change = 'none' | 'value' | 'description';
 
-// What describes a device or property, and the payload fields it is read from (first present wins).
-const DEVICE_FIELDS: [Described<DeviceRecord>, ...string[]][] = [
-  ['model', 'sourceModel', 'model'],
-  ['modelType', 'sourceModelType', 'modelType'],
-  ['manufacturer', 'manufacturerReference', 'manufacturer'],
-  ['room', 'room'],
-  ['location', 'location'],
-  ['installationDate', 'installationDate'],
-  ['replaceByDate', 'replaceByDate', 'replaceDate'],
-  ['lastTestedDate', 'lastTestedDate'],
+type TextField<R> = { [K in keyof R]: R[K] extends string | null ? K : never }[keyof R];
+
+/**
+ * How a field of a record counts: `description` (every change describes the record), `capability` (its
+ * first value adds a capability, e.g. a device's "Last tested" sensor; later ones are values), `value`.
+ */
+type Counts = 'description' | 'capability' | 'value';
+
+/** A text field of a record, how it counts, and the payload fields it is read from (first present wins). */
+type FieldSource<R> = [field: TextField<R>, counts: Counts, ...payloadFields: string[]];
+
+const DEVICE_FIELDS: FieldSource<DeviceRecord>[] = [
+  ['model', 'description', 'sourceModel', 'model'],
+  ['modelType', 'description', 'sourceModelType', 'modelType'],
+  ['manufacturer', 'description', 'manufacturerReference', 'manufacturer'],
+  ['room', 'description', 'room'],
+  ['location', 'description', 'location'],
+  ['installationDate', 'capability', 'installationDate'],
+  ['replaceByDate', 'capability', 'replaceByDate', 'replaceDate'],
+  ['lastTestedDate', 'capability', 'lastTestedDate'],
 ];
-const PROPERTY_FIELDS: [Described<PropertyRecord>, ...string[]][] = [
-  ['propertyId', 'propertyId'],
-  ['displayReference', 'propertyDisplayReference'],
+const PROPERTY_FIELDS: FieldSource<PropertyRecord>[] = [
+  ['propertyId', 'value', 'propertyId'],
+  ['displayReference', 'description', 'propertyDisplayReference'],
 ];
 
 const NO_DEVICES: ReadonlySet<string> = new Set();
 
 /**
  * The properties and devices learnt from messages, persisted, with an in-memory index of each
- * property's devices. `learn*` report whether what describes the device or property changed, which is
- * when the device registry hears of it again.
+ * property's devices. `learn*` and `setReading` report what changed: the device registry hears of a
+ * device or property again only when what describes it changed, never for a new value alone.
  */
 export class Registry {
   readonly #properties: StateMap<PropertyRecord>;
@@ -91,39 +103,35 @@ export class Registry {
     return this.#byProperty.get(reference) ?? NO_DEVICES;
   }
 
-  /** Adds or updates a property; true when it is new or its description changed. */
-  learnProperty(reference: string, payload: Readonly<Record<string, unknown>>): boolean {
+  /** Adds or updates a property from a message's payload; a new property is a change of description. */
+  learnProperty(reference: string, payload: Readonly<Record<string, unknown>>): Change {
     let property = this.#properties.get(reference);
-    let changed = false;
+    let change: Change = 'none';
     if (!property) {
       property = { reference, propertyId: null, displayReference: null, changedAt: null };
-      changed = true;
+      change = 'description';
     }
-    changed = copyFields(property, PROPERTY_FIELDS, payload) || changed;
-    if (changed) this.#properties.set(reference, property);
-    return changed;
+    change = larger(change, copyFields(property, PROPERTY_FIELDS, payload));
+    if (change !== 'none') this.#properties.set(reference, property);
+    return change;
   }
 
   /**
-   * Adds or updates a device of `property` that raised `eventType`; true when it is new or its description
-   * changed. A device stays with the property it was first seen in: HomeLINK deletes a device before it
-   * is installed elsewhere.
+   * Adds or updates a device of `property` from a message's payload; a new device is a change of
+   * description. A device stays with the property it was first seen in: HomeLINK deletes a device before
+   * it is installed elsewhere.
    */
-  learnDevice(serial: string, property: string, payload: Readonly<Record<string, unknown>>, eventType: string): boolean {
+  learnDevice(serial: string, property: string, payload: Readonly<Record<string, unknown>>): Change {
     let device = this.#devices.get(serial);
-    let changed = false;
+    let change: Change = 'none';
     if (!device) {
-      device = { serial, property, model: null, modelType: null, manufacturer: null, room: null, location: null, installationDate: null, replaceByDate: null, lastTestedDate: null, readings: {}, eventTypes: [], changedAt: null };
+      device = { serial, property, model: null, modelType: null, manufacturer: null, room: null, location: null, installationDate: null, replaceByDate: null, lastTestedDate: null, readings: {}, changedAt: null };
       this.#index(device);
-      changed = true;
+      change = 'description';
     }
-    changed = copyFields(device, DEVICE_FIELDS, payload) || changed;
-    if (!device.eventTypes.includes(eventType)) {
-      device.eventTypes.push(eventType);
-      changed = true;
-    }
-    if (changed) this.#devices.set(serial, device);
-    return changed;
+    change = larger(change, copyFields(device, DEVICE_FIELDS, payload));
+    if (change !== 'none') this.#devices.set(serial, device);
+    return change;
   }
 
   /** Records the actionTimestamp of the last device (or property) message applied. */
@@ -133,12 +141,12 @@ export class Registry {
     else this.#properties.touch(record.reference);
   }
 
-  /** Keeps the device's latest reading of a kind; true when the kind is new to the device. */
-  setReading(device: DeviceRecord, kind: string, reading: Reading): boolean {
-    const added = !(kind in device.readings);
+  /** Keeps the device's latest reading of a kind: a change of description when the kind (a capability) or its unit is new. */
+  setReading(device: DeviceRecord, kind: string, reading: Reading): Change {
+    const previous = device.readings[kind];
     device.readings[kind] = reading;
     this.#devices.touch(device.serial);
-    return added;
+    return previous === undefined || previous.unit !== reading.unit ? 'description' : 'value';
   }
 
   removeDevice(serial: string): DeviceRecord | undefined {
@@ -169,18 +177,25 @@ export class Registry {
   }
 }
 
-function copyFields<R>(record: R, fields: [keyof R, ...string[]][], payload: Readonly<Record<string, unknown>>): boolean {
-  let changed = false;
+/** The larger of two changes: a change of description is also one of value. */
+export function larger(a: Change, b: Change): Change {
+  return a === 'description' || b === 'description' ? 'description' : a === 'value' || b === 'value' ? 'value' : 'none';
+}
+
+function copyFields<R>(record: R, fields: FieldSource<R>[], payload: Readonly<Record<string, unknown>>): Change {
+  let change: Change = 'none';
   for (const entry of fields) {
-    for (let i = 1; i < entry.length; i++) {
+    for (let i = 2; i < entry.length; i++) {
       const value = payload[entry[i] as string];
       if (typeof value !== 'string' || value === '') continue;
-      if (record[entry[0]] !== value) {
-        record[entry[0]] = value as R[keyof R];
-        changed = true;
+      const current = record[entry[0]];
+      if (current !== value) {
+        record[entry[0]] = value as R[TextField<R>];
+        const counts = entry[1];
+        change = larger(change, counts === 'description' || (counts === 'capability' && current === null) ? 'description' : 'value');
       }
       break;
     }
   }
-  return changed;
+  return change;
 }

@@ -146,7 +146,7 @@ describe('homelink: the fixture stream over MQTT', () => {
     assert.equal(alarm.via, 'homelink_property_JOE_BLOGGS_Home');
     assert.equal(alarm.stateTopic, `${FIRE_DEVICE}/state`);
     assert.equal(alarm.capabilities.find((c) => c.type === 'alarm')!.class, 'smoke');
-    assert.deepEqual(alarm.capabilities.find((c) => c.type === 'events')!.eventTypes, ['homelink_device', 'homelink_alert']);
+    assert.deepEqual(alarm.capabilities.find((c) => c.type === 'events')!.eventTypes, ['homelink_alert', 'homelink_device', 'homelink_event', 'homelink_reading']);
     const sensor = updated.filter((d) => d.id === 'homelink_device_ENV01234').at(-1)!;
     assert.deepEqual(sensor.capabilities.find((c) => c.key === 'temperature'), { key: 'temperature', type: 'measurement', name: 'Temperature', unit: '°C', field: 'readings.temperature', class: 'temperature' });
   });
