@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import type { Completion, QoS } from './message.js';
 import type { Metrics } from './metrics.js';
 import { DurableMqttStore } from './mqtt-store.js';
+import { installSendWindow } from './send-window.js';
 import type { StateStore } from './state-store.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed';
@@ -63,6 +64,8 @@ export class Connection {
   #reading = true;
   #inflight = 0;
   #outgoing: DurableMqttStore | null = null;
+  /** Messages that came while mqtt.js was re-sending its stored packets, handled once the connection is up. */
+  #waiting: [IPublishPacket, AckSlot | null][] = [];
 
   constructor(name: string, config: ConnectionConfig, log: Logger, metrics: Metrics, state: StateStore) {
     this.name = name;
@@ -120,6 +123,7 @@ export class Connection {
     const client = mqtt.connect(this.#url, options);
     this.#client = client;
     this.#installAckGate(client);
+    installSendWindow(client);
     client.on('connect', (connack) => {
       this.#delay = this.config.reconnect.minDelay;
       client.options.reconnectPeriod = this.#delay * 1000;
@@ -129,6 +133,10 @@ export class Connection {
       this.#log.info({ url: this.safeUrl, clientId: this.#clientId, sessionPresent: connack.sessionPresent }, 'connected');
       if (this.#subscriptions.size > 0) this.#subscribe(this.#subscriptions);
       for (const hook of this.#connectHooks) hook();
+      const waiting = this.#waiting;
+      this.#waiting = [];
+      // Once stopping, they stay unacknowledged for the next session, like any message taken then.
+      if (this.#reading) for (const [packet, slot] of waiting) this.#handle(this.#gate!, packet, slot);
     });
     client.on('reconnect', () => {
       this.#metrics.reconnects.labels(this.name).inc();
@@ -140,6 +148,8 @@ export class Connection {
     });
     client.on('close', () => {
       this.#gate?.clear();
+      // The broker sends unacknowledged messages again; QoS 0 ones it will not.
+      this.#waiting = this.#waiting.filter(([, slot]) => slot === null);
       if (this.#status === 'connected') this.#log.warn({ url: this.safeUrl }, 'connection lost');
       this.#metrics.connectionUp.labels(this.name).set(0);
       if (this.#status !== 'closed') this.#setStatus('offline');
@@ -258,25 +268,35 @@ export class Connection {
         callback();
         return;
       }
-      this.#in.inc();
-      if (packet.qos === 0) {
-        this.#sink?.(this, packet)?.catch(() => undefined);
+      const slot = packet.qos > 0 ? gate.expect(packet.messageId!) : null;
+      if (this.#status !== 'connected') {
+        // mqtt.js is still re-sending its stored packets, and would keep what handlers publish meanwhile in memory only,
+        // while their state changes are committed: a crash would lose that output for good. The message waits,
+        // unacknowledged, until the connection is up.
+        this.#waiting.push([packet, slot]);
         callback();
         return;
       }
-      const slot = gate.expect(packet.messageId!);
-      const completion = this.#sink?.(this, packet);
-      if (completion) {
-        this.#inflight++;
-        completion.then(
-          () => this.#finish(gate, slot),
-          () => this.#finish(gate, slot),
-        );
-      } else {
-        gate.done(slot);
-      }
-      gate.whenBelowLimit(callback);
+      this.#handle(gate, packet, slot);
+      if (slot) gate.whenBelowLimit(callback);
+      else callback();
     };
+  }
+
+  #handle(gate: AckGate, packet: IPublishPacket, slot: AckSlot | null): void {
+    this.#in.inc();
+    const completion = this.#sink?.(this, packet);
+    if (!slot) {
+      completion?.catch(() => undefined);
+    } else if (completion) {
+      this.#inflight++;
+      completion.then(
+        () => this.#finish(gate, slot),
+        () => this.#finish(gate, slot),
+      );
+    } else {
+      gate.done(slot);
+    }
   }
 
   #finish(gate: AckGate, slot: AckSlot): void {
@@ -308,6 +328,10 @@ export class Connection {
       for (const key of [...stale.keys()]) stale.delete(key);
     }
     this.#outgoing = new DurableMqttStore(this.#state, `mqtt/${this.name}/outgoing`, true);
+    // Packets stored by an earlier run keep their ids until the broker has them: a publish made before the
+    // connection is up must not take one, or it would replace the stored packet (and the broker drop it as a reused id).
+    const messageIds = new UniqueMessageIdProvider();
+    for (const id of this.#outgoing.messageIds()) messageIds.register(id);
     const options: IClientOptions = {
       clientId: this.#clientId,
       clean: c.clean,
@@ -319,7 +343,7 @@ export class Connection {
       queueQoSZero: false,
       incomingStore: new DurableMqttStore(this.#state, incomingNamespace, false),
       outgoingStore: this.#outgoing,
-      messageIdProvider: new UniqueMessageIdProvider(),
+      messageIdProvider: messageIds,
     };
     if (c.username !== undefined) options.username = c.username;
     if (c.password !== undefined) options.password = c.password;

@@ -82,6 +82,11 @@ export class DurableMqttStore implements IStore {
     return this.#live.size;
   }
 
+  /** Message ids of the stored packets. */
+  messageIds(): IterableIterator<number> {
+    return this.#live.keys();
+  }
+
   put(packet: Packet, cb: () => void): this {
     const id = packet.messageId!;
     this.#live.set(id, packet);

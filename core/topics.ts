@@ -2,6 +2,7 @@
 
 const SHARE_PREFIX = '$share/';
 const MAX_TOPIC_BYTES = 65535;
+const REFUSED_IN_TOPICS = /[\p{Cc}\p{Noncharacter_Code_Point}]/u;
 
 /** Why `filter` is not a valid subscription filter, or undefined when it is. */
 export function filterProblem(filter: string): string | undefined {
@@ -30,6 +31,7 @@ export function topicProblem(topic: string): string | undefined {
   if (topic.length === 0) return 'a topic must not be empty';
   if (topic.includes('+') || topic.includes('#')) return `"${topic}": a topic to publish to must not contain wildcards`;
   if (topic.includes('\u0000')) return `a topic must not contain a NUL character`;
+  if (REFUSED_IN_TOPICS.test(topic)) return `${JSON.stringify(topic)}: a topic must not contain control characters or Unicode noncharacters (brokers close the connection)`;
   if (Buffer.byteLength(topic) > MAX_TOPIC_BYTES) return `a topic must not exceed ${MAX_TOPIC_BYTES} bytes`;
   return undefined;
 }
@@ -40,15 +42,17 @@ export function matchableFilter(filter: string): string {
   return filter.slice(filter.indexOf('/', SHARE_PREFIX.length) + 1);
 }
 
-// Wildcards, the level separator and control characters would change a topic's meaning; '%' is escaped so the mapping stays reversible.
-const UNSAFE_LEVEL = /[+#/%\u0000-\u001f\u007f]/g;
+// Wildcards and the level separator would change a topic's meaning; '%' is escaped so the mapping stays reversible; control
+// characters (C0 and C1) and noncharacters are refused by brokers (mosquitto closes the connection of the client that sends them).
+const UNSAFE_LEVEL = /[+#/%\p{Cc}\p{Noncharacter_Code_Point}]/gu;
 
 /**
- * An id made safe to use as one topic level: `+`, `#`, `/`, `%` and control characters are percent-encoded
- * (`AB+/#CD` -> `AB%2B%2F%23CD`). Returns the id unchanged when nothing needed escaping.
+ * An id made safe to use as one topic level: `+`, `#`, `/`, `%`, control characters and Unicode noncharacters are
+ * percent-encoded as their UTF-8 bytes (`AB+/#CD` -> `AB%2B%2F%23CD`, U+0085 -> `%C2%85`). Returns the id unchanged
+ * when nothing needed escaping.
  */
 export function topicLevel(id: string): string {
   UNSAFE_LEVEL.lastIndex = 0;
   if (!UNSAFE_LEVEL.test(id)) return id.length === 0 ? '%' : id; // a lone '%' is never produced by escaping, so it cannot collide
-  return id.replace(UNSAFE_LEVEL, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+  return id.replace(UNSAFE_LEVEL, (c) => [...Buffer.from(c)].map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join(''));
 }

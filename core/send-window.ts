@@ -1,0 +1,71 @@
+import type { MqttClient, Packet } from 'mqtt';
+
+/** Outgoing QoS 1/2 messages in flight at most, unless the broker asks for fewer (MQTT 5 Receive Maximum). */
+const SEND_WINDOW = 20;
+
+type WriteCallback = (err?: Error) => void;
+type Held = [packet: Packet & { messageId: number }, cb: WriteCallback | undefined] | undefined;
+
+interface Writer {
+  _writePacket(packet: Packet, cb?: WriteCallback): void;
+}
+
+/**
+ * Bounds the client's outgoing QoS 1/2 messages in flight (PUBLISH written, PUBACK or PUBCOMP not yet
+ * received) to SEND_WINDOW.
+ *
+ * Brokers take only so many at once from a client (mosquitto: max_inflight_messages, 20 by default; MQTT 5:
+ * the CONNACK's Receive Maximum) and drop the rest — from an MQTT 3.1.1 client silently, since the PUBREC that
+ * refuses a QoS 2 message cannot say so. mqtt.js writes every message as soon as it is stored; here PUBLISH
+ * packets beyond the window wait (already stored, so a crash loses nothing) and are written as
+ * acknowledgements come in. When the connection drops, the waiting ones are forgotten here: mqtt.js sends
+ * everything it has stored again on the next connection.
+ */
+export function installSendWindow(client: MqttClient): void {
+  const writer = client as unknown as Writer;
+  const write = writer._writePacket.bind(client);
+  const inflight = new Set<number>();
+  let limit = SEND_WINDOW;
+  let held: Held[] = [];
+  let head = 0;
+
+  const release = (): void => {
+    while (head < held.length && inflight.size < limit) {
+      const [packet, cb] = held[head]!;
+      held[head++] = undefined;
+      inflight.add(packet.messageId);
+      write(packet, cb);
+    }
+    if (head === held.length) {
+      held = [];
+      head = 0;
+    } else if (head > 1024 && head * 2 > held.length) {
+      held = held.slice(head);
+      head = 0;
+    }
+  };
+
+  writer._writePacket = (packet, cb) => {
+    if (packet.cmd === 'publish' && packet.qos > 0 && !inflight.has(packet.messageId!)) {
+      if (inflight.size >= limit) {
+        held.push([packet as Packet & { messageId: number }, cb]);
+        return;
+      }
+      inflight.add(packet.messageId!);
+    }
+    write(packet, cb);
+  };
+  client.on('packetreceive', (packet) => {
+    if (packet.cmd === 'connack') {
+      const receiveMaximum = packet.properties?.receiveMaximum;
+      limit = receiveMaximum ? Math.min(receiveMaximum, SEND_WINDOW) : SEND_WINDOW;
+    }
+    const done = packet.cmd === 'puback' || packet.cmd === 'pubcomp' || (packet.cmd === 'pubrec' && (packet.reasonCode ?? 0) >= 0x80);
+    if (done && inflight.delete(packet.messageId!)) release();
+  });
+  client.on('close', () => {
+    inflight.clear();
+    held = [];
+    head = 0;
+  });
+}

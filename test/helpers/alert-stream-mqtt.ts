@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import mqtt, { type MqttClient } from 'mqtt';
+import { byAlertId, type AlertEntry, type AlertStream, type StreamMessage } from './homelink-alert-stream.js';
+import { sleep, TestClient } from './mqtt.js';
+
+export const EVENTS = 'switchboard/events';
+export const STATE_PREFIX = 'switchboard/homelink';
+
+interface Arrival {
+  /** When it arrived (ms since the epoch). */
+  at: number;
+  alertstatus: string | null | undefined;
+}
+
+/** What was wrong with the events that arrived, against those the stream must raise exactly once. */
+export interface EventReport {
+  missing: string[];
+  unexpected: string[];
+  /** Ids that arrived more than once, with the arrival times (ms since the epoch). */
+  repeated: { id: string; arrivals: number[] }[];
+  wrongStatus: { id: string; expected: string | null | undefined; got: string | null | undefined }[];
+  /** Per-device event topics (QoS 1, at least once): expected ids that never arrived there, and ids that should not have. */
+  deviceMissing: string[];
+  deviceUnexpected: string[];
+}
+
+/** Something that happened to the system under test, to place problems in time. */
+export interface Mark {
+  what: string;
+  at: number;
+}
+
+/**
+ * A consumer of the events a HomeLINK alert stream raises, as a user's automation would run it: its own
+ * persistent session, the events topics at QoS 2 (exactly once) and the per-device event topics at
+ * QoS 1 (at least once), connected throughout (it comes back by itself if the broker restarts).
+ */
+export class AlertStreamConsumer {
+  readonly client: MqttClient;
+  /** Event id -> every arrival on the events topics. */
+  readonly events = new Map<string, Arrival[]>();
+  /** Event id -> arrivals on the per-device event topics. */
+  readonly deviceEvents = new Map<string, number>();
+
+  private constructor(client: MqttClient) {
+    this.client = client;
+    client.on('message', (topic, payload) => {
+      if (topic.startsWith(`${EVENTS}/`)) {
+        const body = JSON.parse(payload.toString()) as { id?: string; data?: { alertstatus?: string | null } };
+        if (body.id === undefined) return;
+        const arrivals = this.events.get(body.id) ?? [];
+        arrivals.push({ at: Date.now(), alertstatus: body.data?.alertstatus });
+        this.events.set(body.id, arrivals);
+      } else {
+        const { id } = JSON.parse(payload.toString()) as { id: string };
+        this.deviceEvents.set(id, (this.deviceEvents.get(id) ?? 0) + 1);
+      }
+    });
+  }
+
+  static async connect(url: string, clientId: string): Promise<AlertStreamConsumer> {
+    const client = await mqtt.connectAsync(url, { clientId, clean: false, reconnectPeriod: 200, connectTimeout: 5000 });
+    const consumer = new AlertStreamConsumer(client);
+    try {
+      await client.subscribeAsync({ [`${EVENTS}/homelink_alert`]: { qos: 2 }, [`${EVENTS}/homelink_event`]: { qos: 2 }, [`${STATE_PREFIX}/+/+/event`]: { qos: 1 } });
+    } catch (err) {
+      await consumer.close();
+      throw err;
+    }
+    return consumer;
+  }
+
+  /** Waits until the event of `id` arrived; fails after `ms`. */
+  async arrived(id: string, ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!this.events.has(id)) {
+      if (Date.now() > deadline) throw new Error(`event ${id} did not arrive within ${ms} ms`);
+      await sleep(20);
+    }
+  }
+
+  /** Waits until every expected event id arrived on the events topics and on the device event topics, or `ms` passed. */
+  async caughtUp(stream: AlertStream, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    const complete = (): boolean => [...stream.events.keys()].every((id) => this.events.has(id) && this.deviceEvents.has(id));
+    while (!complete()) {
+      if (Date.now() > deadline) return false;
+      await sleep(100);
+    }
+    return true;
+  }
+
+  report(stream: AlertStream): EventReport {
+    const report: EventReport = { missing: [], unexpected: [], repeated: [], wrongStatus: [], deviceMissing: [], deviceUnexpected: [] };
+    for (const [id, expected] of stream.events) {
+      const arrivals = this.events.get(id);
+      if (!arrivals) report.missing.push(id);
+      else if (expected.type === 'homelink_alert' && arrivals[0]!.alertstatus !== expected.alertstatus) report.wrongStatus.push({ id, expected: expected.alertstatus, got: arrivals[0]!.alertstatus });
+      if (!this.deviceEvents.has(id)) report.deviceMissing.push(id);
+    }
+    for (const [id, arrivals] of this.events) {
+      if (!stream.events.has(id)) report.unexpected.push(id);
+      if (arrivals.length > 1) report.repeated.push({ id, arrivals: arrivals.map((a) => a.at) });
+    }
+    for (const id of this.deviceEvents.keys()) if (!stream.events.has(id)) report.deviceUnexpected.push(id);
+    return report;
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync(true);
+  }
+}
+
+/**
+ * Asserts what must hold after the stream: every event exactly once on the events topics (QoS 2), at least
+ * once on the device event topics, nothing unexpected, and every alert's final state retained on the broker.
+ * On failure, says which messages lost or repeated their events and when, relative to `marks` (kills, restarts).
+ */
+export async function assertStreamOutcome(url: string, stream: AlertStream, consumer: AlertStreamConsumer, marks: Mark[]): Promise<void> {
+  const report = consumer.report(stream);
+  const problems = explain(report, stream, marks);
+  assert.deepEqual(report.missing, [], `events lost\n${problems}`);
+  assert.deepEqual(report.repeated, [], `events raised more than once (events.qos 2 makes the output exactly-once)\n${problems}`);
+  assert.deepEqual(report.unexpected, [], `events the stream must not raise\n${problems}`);
+  assert.deepEqual(report.wrongStatus, [], `alert events with a wrong alertstatus\n${problems}`);
+  assert.deepEqual(report.deviceMissing, [], `events missing on the per-device event topics\n${problems}`);
+  assert.deepEqual(report.deviceUnexpected, [], 'unexpected events on the per-device event topics');
+  assert.deepEqual(await settledState(url, stream, 10000), [], 'retained alerts and alarm topics');
+}
+
+function explain(report: EventReport, stream: AlertStream, marks: Mark[]): string {
+  const t0 = marks[0]?.at ?? 0;
+  const when = (at: number): string => {
+    const before = marks.filter((m) => m.at <= at).at(-1);
+    return `${at - t0} ms${before ? ` (${at - before.at} ms after ${before.what})` : ''}`;
+  };
+  const lines = [`marks: ${marks.map((m) => `${m.what} at ${m.at - t0} ms`).join(', ')}`];
+  const missing = report.missing.map((id) => stream.events.get(id)!.index).sort((a, b) => a - b);
+  for (let i = 0; i < missing.length; ) {
+    let j = i;
+    while (j + 1 < missing.length && missing[j + 1]! - missing[j]! < 10) j++;
+    lines.push(`missing the events of messages #${missing[i]}..#${missing[j]} (${j - i + 1} events)`);
+    i = j + 1;
+  }
+  for (const { id, arrivals } of report.repeated.slice(0, 20)) lines.push(`repeated ${id} (message #${stream.events.get(id)?.index}): arrived at ${arrivals.map(when).join(' and ')}`);
+  return lines.join('\n');
+}
+
+/** The retained alerts and alarm topics the broker holds under the state prefix. */
+export interface RetainedState {
+  alerts: Map<string, AlertEntry[]>;
+  alarms: Map<string, string>;
+}
+
+/** Reads the retained `<prefix>/<property>/<device>/alerts` and `<prefix>/<property>/alarm` topics with a fresh client. */
+export async function retainedState(url: string, expectedTopics: number): Promise<RetainedState> {
+  const client = await TestClient.connect(url);
+  try {
+    await client.subscribe([`${STATE_PREFIX}/+/+/alerts`, `${STATE_PREFIX}/+/alarm`], 1);
+    // Retained messages come right after the subscription; wait until the count is reached or nothing more comes.
+    let seen = -1;
+    while (client.received.length !== seen && client.received.length < expectedTopics) {
+      seen = client.received.length;
+      await sleep(300);
+    }
+    const state: RetainedState = { alerts: new Map(), alarms: new Map() };
+    for (const m of client.received) {
+      const key = m.topic.split('/').slice(2, -1).join('/');
+      if (m.topic.endsWith('/alerts')) state.alerts.set(key, m.payload.length === 0 ? [] : m.json<AlertEntry[]>().sort(byAlertId));
+      else state.alarms.set(key, m.text);
+    }
+    return state;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Differences between the retained state and the stream's expected final state (empty when they agree). */
+export function stateDifferences(stream: AlertStream, state: RetainedState): string[] {
+  const problems: string[] = [];
+  for (const [key, expected] of stream.alerts) {
+    const got = state.alerts.get(key);
+    try {
+      assert.deepEqual(got, expected);
+    } catch {
+      problems.push(`${STATE_PREFIX}/${key}/alerts: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
+    }
+  }
+  for (const key of state.alerts.keys()) if (!stream.alerts.has(key)) problems.push(`${STATE_PREFIX}/${key}/alerts is retained but no message reached that device`);
+  for (const [property, expected] of stream.alarms) {
+    if (state.alarms.get(property) !== expected) problems.push(`${STATE_PREFIX}/${property}/alarm: expected ${expected}, got ${state.alarms.get(property)}`);
+  }
+  return problems;
+}
+
+/** Polls the retained state until it matches the stream's expected final state; returns the remaining differences after `ms`. */
+export async function settledState(url: string, stream: AlertStream, ms: number): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  const topics = stream.alerts.size + stream.alarms.size;
+  for (;;) {
+    const problems = stateDifferences(stream, await retainedState(url, topics));
+    if (problems.length === 0 || Date.now() > deadline) return problems;
+    await sleep(500);
+  }
+}
+
+/**
+ * Publishes a stream at QoS 1, in chunks of `chunk` at most every `intervalMs`, each chunk once the broker has
+ * acknowledged the one before; `accepted` counts the broker's acknowledgements. With a persistent session that
+ * comes back by itself, mqtt.js sends again whatever the broker had not acknowledged when the connection dropped,
+ * so every message is eventually accepted.
+ */
+export class StreamPublisher {
+  readonly client: MqttClient;
+  accepted = 0;
+
+  private constructor(client: MqttClient) {
+    this.client = client;
+  }
+
+  static async connect(url: string, clientId: string): Promise<StreamPublisher> {
+    return new StreamPublisher(await mqtt.connectAsync(url, { clientId, clean: false, reconnectPeriod: 200, connectTimeout: 5000 }));
+  }
+
+  async publish(messages: readonly StreamMessage[], options: { chunk: number; intervalMs: number }): Promise<void> {
+    for (let i = 0; i < messages.length; i += options.chunk) {
+      const next = sleep(options.intervalMs);
+      await Promise.all(
+        messages.slice(i, i + options.chunk).map(async (m) => {
+          await this.client.publishAsync(m.topic, m.body, { qos: 1 });
+          this.accepted++;
+        }),
+      );
+      await next;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync(true);
+  }
+}
