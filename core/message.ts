@@ -3,6 +3,9 @@ import type { IPublishPacket } from 'mqtt';
 
 export type QoS = 0 | 1 | 2;
 
+/** Deeper nesting than any real payload has; recursive code downstream (guards, serializers) overflows its stack long before JSON.parse does. */
+export const MAX_JSON_DEPTH = 64;
+
 /**
  * Thrown by a topic handler for input it refuses: the message is logged with the reason, counted as
  * rejected (by `code`) and sent to the dead-letter topic when one is configured; nothing else happens.
@@ -69,6 +72,7 @@ export class InboundMessage {
     if (this.#error) throw this.#error;
     const text = this.text();
     if (text.length === 0) throw (this.#error = new MessageRejected('payload is empty', 'empty'));
+    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw (this.#error = new MessageRejected(`payload nests deeper than ${MAX_JSON_DEPTH} levels`, 'too_deep'));
     try {
       return (this.#json = JSON.parse(text));
     } catch (err) {
@@ -99,3 +103,24 @@ export interface OutboundMessage {
 
 /** Whether a handler finished synchronously (undefined) or will finish when the promise settles. */
 export type Completion = undefined | Promise<unknown>;
+
+/** Whether JSON text opens more than `max` objects or arrays inside one another (strings skipped); only long text can. */
+function nestsDeeperThan(text: string, max: number): boolean {
+  if (text.length <= 2 * max) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth--;
+    }
+  }
+  return false;
+}

@@ -7,7 +7,13 @@ import type { DeviceRecord, PropertyRecord, Registry } from './registry.js';
 import type { StateTopics } from './state-topics.js';
 
 // A combined fire/CO alarm is announced as a smoke alarm: fire is what it most often reports; its alerts say which.
-const ALARM_CLASSES: Readonly<Record<string, string>> = { FIREALARM: 'smoke', FIRECOALARM: 'smoke', COALARM: 'carbon_monoxide', HEATALARM: 'heat' };
+// A Map, since model types come from payloads: "constructor" must not find Object's.
+const ALARM_CLASSES: ReadonlyMap<string, string> = new Map([
+  ['FIREALARM', 'smoke'],
+  ['FIRECOALARM', 'smoke'],
+  ['COALARM', 'carbon_monoxide'],
+  ['HEATALARM', 'heat'],
+]);
 const TIMESTAMPS: readonly [field: 'lastTestedDate' | 'replaceByDate' | 'installationDate', key: string, name: string][] = [
   ['lastTestedDate', 'last_tested', 'Last tested'],
   ['replaceByDate', 'replace_by', 'Replace by'],
@@ -56,10 +62,10 @@ export class DeviceAnnouncer {
 
   device(record: DeviceRecord): void {
     const capabilities: Capability[] = [
-      { key: 'alarm', type: 'alarm', name: 'Alarm', class: ALARM_CLASSES[record.modelType ?? ''] ?? 'problem', field: 'alarm', attributesField: 'alerts' },
+      { key: 'alarm', type: 'alarm', name: 'Alarm', class: ALARM_CLASSES.get(record.modelType ?? '') ?? 'problem', field: 'alarm', attributesField: 'alerts' },
     ];
     for (const [kind, reading] of Object.entries(record.readings)) {
-      const known = READING_KINDS[kind];
+      const known = READING_KINDS.get(kind);
       const measurement: Capability = { key: kind, type: 'measurement', name: known?.name ?? kind, unit: reading.unit, field: `readings.${kind}` };
       if (known) measurement.class = kind;
       capabilities.push(measurement);

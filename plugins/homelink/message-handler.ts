@@ -106,7 +106,8 @@ export class MessageHandler {
     const p = m.payload;
     const kind = readingKind(p.readingTypeId as string);
     const at = m.occurredAt ?? Date.now();
-    const stale = staleness(this.#d.registry.device(m.device!)?.readings[kind]?.at, at);
+    const readings = this.#d.registry.device(m.device!)?.readings;
+    const stale = staleness(readings && Object.hasOwn(readings, kind) ? readings[kind]!.at : undefined, at);
     if (stale) return this.#stale(m, stale);
     const reading = { value: p.value as number, unit: readingUnit(kind, p.unit), at };
     this.#emit(m, this.#learn(m, false, (device) => this.#d.registry.setReading(device, kind, reading)));

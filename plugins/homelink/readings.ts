@@ -1,9 +1,12 @@
-/** The kinds of reading HomeLINK's environment sensors send, with what they measure and their unit. */
-export const READING_KINDS: Readonly<Record<string, { name: string; unit: string }>> = {
-  temperature: { name: 'Temperature', unit: '°C' },
-  humidity: { name: 'Humidity', unit: '%' },
-  carbon_dioxide: { name: 'Carbon dioxide', unit: 'ppm' },
-};
+/**
+ * The kinds of reading HomeLINK's environment sensors send, with what they measure and their unit. A Map, since
+ * kinds come from payloads: "constructor" must not find Object's.
+ */
+export const READING_KINDS: ReadonlyMap<string, { name: string; unit: string }> = new Map([
+  ['temperature', { name: 'Temperature', unit: '°C' }],
+  ['humidity', { name: 'Humidity', unit: '%' }],
+  ['carbon_dioxide', { name: 'Carbon dioxide', unit: 'ppm' }],
+]);
 
 /**
  * The kind of a readingTypeId: HomeLINK writes both `TEMPERATURE` and `environment.temperature.indoor`.
@@ -19,5 +22,5 @@ export function readingKind(readingTypeId: string): string {
 
 /** The unit a reading is published in: the kind's own, or what the message says. */
 export function readingUnit(kind: string, unit: unknown): string {
-  return READING_KINDS[kind]?.unit ?? (typeof unit === 'string' ? unit : '');
+  return READING_KINDS.get(kind)?.unit ?? (typeof unit === 'string' ? unit : '');
 }

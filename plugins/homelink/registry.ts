@@ -143,7 +143,7 @@ export class Registry {
 
   /** Keeps the device's latest reading of a kind: a change of description when the kind (a capability) or its unit is new. */
   setReading(device: DeviceRecord, kind: string, reading: Reading): Change {
-    const previous = device.readings[kind];
+    const previous = Object.hasOwn(device.readings, kind) ? device.readings[kind] : undefined;
     device.readings[kind] = reading;
     this.#devices.touch(device.serial);
     return previous === undefined || previous.unit !== reading.unit ? 'description' : 'value';

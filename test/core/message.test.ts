@@ -50,4 +50,13 @@ describe('InboundMessage', () => {
     rejects(() => message('3').object(), 'not_an_object', 'payload is JSON but not an object (number)');
     assert.deepEqual(message('{}').object(), {});
   });
+
+  it('rejects JSON nested deeper than 64 levels as too_deep, counting no bracket inside a string', () => {
+    const nested = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    assert.deepEqual(message(nested(64), 100_000).json(), JSON.parse(nested(64)));
+    rejects(() => message(nested(65), 100_000).json(), 'too_deep', 'payload nests deeper than 64 levels');
+    rejects(() => message(nested(5000), 100_000).json(), 'too_deep', 'payload nests deeper than 64 levels');
+    const brackets = JSON.stringify({ text: '['.repeat(500) + '"\\"' + '{'.repeat(500) });
+    assert.equal((message(brackets, 100_000).json() as { text: string }).text.length, 1003);
+  });
 });

@@ -124,4 +124,14 @@ describe('homelink: what the device registry and the devices\' event topics are 
     for (const e of [added, alert, reading, checkIn, undated]) assert.ok(Number.isFinite(Date.parse(e!.time_published)), `time_published of ${e!.event_type}`);
     assert.equal(undated!.time, undated!.time_published, 'a message that says no time happened when it came');
   });
+
+  it('takes model types and reading kinds from payloads as data, even when they are names of Object\'s properties', async () => {
+    await handled('homelink_property', () => send(0));
+    await handled('homelink_device', () => send(1, { sourceModelType: 'constructor' }));
+    const [device] = announced('homelink_device_D6FCD4F0') as unknown as { capabilities: { key: string; class?: string }[] }[];
+    assert.equal(device!.capabilities.find((c) => c.key === 'alarm')?.class, 'problem');
+    await handled('homelink_reading', () => send(2, { readingTypeId: 'constructor', value: 7, unit: 'x' }));
+    const state = last<{ readings: Record<string, number> }>(client, `${ENV_DEVICE}/state`);
+    assert.equal(state?.readings.constructor, 7);
+  });
 });
