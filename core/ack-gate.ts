@@ -32,15 +32,21 @@ export class AckGate {
   readonly #state: Durability;
   readonly #send: (packet: Packet) => void;
   readonly #limit: number;
+  readonly #mustRead: () => boolean;
   #queue: (AckSlot | undefined)[] = [];
   #head = 0;
   readonly #awaitingPacket = new Map<number, AckSlot>();
   #resume: (() => void) | null = null;
 
-  constructor(state: Durability, send: (packet: Packet) => void, limit: number) {
+  /**
+   * `mustRead` says when reading has to go on past the limit: while the connection's own publishes wait for
+   * message ids, the broker's acknowledgements that free them arrive on the same stream as the messages.
+   */
+  constructor(state: Durability, send: (packet: Packet) => void, limit: number, mustRead: () => boolean = () => false) {
     this.#state = state;
     this.#send = send;
     this.#limit = limit;
+    this.#mustRead = mustRead;
   }
 
   /** Acknowledgements on hold. */
@@ -105,7 +111,7 @@ export class AckGate {
       this.#queue = queue.slice(this.#head);
       this.#head = 0;
     }
-    if (this.#resume && this.size < this.#limit) {
+    if (this.#resume && (this.size < this.#limit || this.#mustRead())) {
       const resume = this.#resume;
       this.#resume = null;
       resume();
@@ -114,7 +120,7 @@ export class AckGate {
 
   /** Calls `resume` now, or once fewer than the limit are on hold (the broker's stream pauses meanwhile). */
   whenBelowLimit(resume: () => void): void {
-    if (this.size < this.#limit) resume();
+    if (this.size < this.#limit || this.#mustRead()) resume();
     else this.#resume = resume;
   }
 

@@ -64,6 +64,8 @@ export class Connection {
   #reading = true;
   #inflight = 0;
   #outgoing: DurableMqttStore | null = null;
+  /** Publishes mqtt.js could not store yet (all message ids taken): the reader must not pause while there are any. */
+  #unstored = 0;
   /** Messages that came while mqtt.js was re-sending its stored packets, handled once the connection is up. */
   #waiting: [IPublishPacket, AckSlot | null][] = [];
 
@@ -123,7 +125,7 @@ export class Connection {
     const client = mqtt.connect(this.#url, options);
     this.#client = client;
     this.#installAckGate(client);
-    installSendWindow(client);
+    installSendWindow(client, this.config.maxOutgoingInflight);
     client.on('connect', (connack) => {
       this.#delay = this.config.reconnect.minDelay;
       client.options.reconnectPeriod = this.#delay * 1000;
@@ -194,7 +196,14 @@ export class Connection {
       outgoing.jsonPayload = false;
     }
     if (stored || this.#state.seq !== before) return undefined;
-    return new Promise<void>((resolve) => (resolveStored = resolve));
+    this.#unstored++;
+    this.#gate?.drain();
+    return new Promise<void>((resolve) => {
+      resolveStored = () => {
+        this.#unstored--;
+        resolve();
+      };
+    });
   }
 
   /** Stops taking new messages: they stay unacknowledged, so the broker keeps them for the next session. */
@@ -250,7 +259,7 @@ export class Connection {
   #installAckGate(client: MqttClient): void {
     const internals = client as unknown as ClientInternals;
     const send = internals._sendPacket.bind(client);
-    const gate = new AckGate(this.#state, (packet) => send(packet), this.config.maxInflight);
+    const gate = new AckGate(this.#state, (packet) => send(packet), this.config.maxInflight, () => this.#unstored > 0);
     this.#gate = gate;
     this.#state.onCommit(() => gate.drain());
     internals._sendPacket = (packet, cb, cbStorePut, noStore) => {
@@ -347,7 +356,8 @@ export class Connection {
     };
     if (c.username !== undefined) options.username = c.username;
     if (c.password !== undefined) options.password = c.password;
-    if (v5) options.properties = { sessionExpiryInterval: c.clean ? 0 : c.sessionExpiry };
+    // MQTT 5 lets the client bound what the broker sends it unacknowledged; with 3.1.1 the broker's own setting does.
+    if (v5) options.properties = { sessionExpiryInterval: c.clean ? 0 : c.sessionExpiry, receiveMaximum: Math.min(c.maxInflight, 65535) };
     if (this.#will) options.will = { ...this.#will, payload: Buffer.from(this.#will.payload) };
     const tls = c.tls;
     if (tls.ca) options.ca = await readFile(tls.ca);

@@ -1,8 +1,5 @@
 import type { MqttClient, Packet } from 'mqtt';
 
-/** Outgoing QoS 1/2 messages in flight at most, unless the broker asks for fewer (MQTT 5 Receive Maximum). */
-const SEND_WINDOW = 20;
-
 type WriteCallback = (err?: Error) => void;
 type Held = [packet: Packet & { messageId: number }, cb: WriteCallback | undefined] | undefined;
 
@@ -12,7 +9,7 @@ interface Writer {
 
 /**
  * Bounds the client's outgoing QoS 1/2 messages in flight (PUBLISH written, PUBACK or PUBCOMP not yet
- * received) to SEND_WINDOW.
+ * received) to `window`, or to the Receive Maximum an MQTT 5 broker announces.
  *
  * Brokers take only so many at once from a client (mosquitto: max_inflight_messages, 20 by default; MQTT 5:
  * the CONNACK's Receive Maximum) and drop the rest — from an MQTT 3.1.1 client silently, since the PUBREC that
@@ -21,11 +18,11 @@ interface Writer {
  * acknowledgements come in. When the connection drops, the waiting ones are forgotten here: mqtt.js sends
  * everything it has stored again on the next connection.
  */
-export function installSendWindow(client: MqttClient): void {
+export function installSendWindow(client: MqttClient, window: number): void {
   const writer = client as unknown as Writer;
   const write = writer._writePacket.bind(client);
   const inflight = new Set<number>();
-  let limit = SEND_WINDOW;
+  let limit = window;
   let held: Held[] = [];
   let head = 0;
 
@@ -58,7 +55,8 @@ export function installSendWindow(client: MqttClient): void {
   client.on('packetreceive', (packet) => {
     if (packet.cmd === 'connack') {
       const receiveMaximum = packet.properties?.receiveMaximum;
-      limit = receiveMaximum ? Math.min(receiveMaximum, SEND_WINDOW) : SEND_WINDOW;
+      // The broker says what it takes; without a word (MQTT 3.1.1), the configured window is the guess.
+      limit = receiveMaximum ?? window;
     }
     const done = packet.cmd === 'puback' || packet.cmd === 'pubcomp' || (packet.cmd === 'pubrec' && (packet.reasonCode ?? 0) >= 0x80);
     if (done && inflight.delete(packet.messageId!)) release();

@@ -142,6 +142,21 @@ describe('AckGate', () => {
     assert.equal(resumed, 2, 'resumed only once');
   });
 
+  it('reads on past the limit while the connection must (its publishes wait for acknowledgements on the same stream)', () => {
+    let mustRead = false;
+    const blocked = new AckGate(state, (packet) => sent.push(`${packet.cmd} ${(packet as { messageId: number }).messageId}`), 1, () => mustRead);
+    let resumed = 0;
+    blocked.expect(1);
+    blocked.whenBelowLimit(() => resumed++);
+    assert.equal(resumed, 0, 'at the limit: paused');
+    mustRead = true;
+    blocked.drain();
+    assert.equal(resumed, 1, 'resumed as soon as reading must go on');
+    blocked.expect(2);
+    blocked.whenBelowLimit(() => resumed++);
+    assert.equal(resumed, 2, 'and not paused again while it must');
+  });
+
   it('clear() drops what is held and the paused reader; the next connection starts afresh', () => {
     let resumed = 0;
     const held = [gate.expect(1), gate.expect(2), gate.expect(3)];
