@@ -54,6 +54,11 @@ export class AckGate {
     return this.#queue.length - this.#head;
   }
 
+  /** Whether reading waits for the acknowledgements on hold to go out. */
+  get paused(): boolean {
+    return this.#resume !== null;
+  }
+
   /** Acknowledgements of messages whose handling has finished, still waiting for the disk or their turn. */
   handledOnHold(): number {
     let n = 0;

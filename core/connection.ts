@@ -7,7 +7,7 @@ import type { Logger } from './logger.js';
 import type { Completion, QoS } from './message.js';
 import type { Metrics } from './metrics.js';
 import { DurableMqttStore } from './mqtt-store.js';
-import { installSendWindow } from './send-window.js';
+import { installSendWindow, type SendWindow } from './send-window.js';
 import type { StateStore } from './state-store.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed';
@@ -53,6 +53,7 @@ export class Connection {
   readonly #out: { inc(): void };
   #client: MqttClient | null = null;
   #gate: AckGate | null = null;
+  #window: SendWindow | null = null;
   #sink: MessageSink | null = null;
   #will: Will | undefined;
   #status: ConnectionState = 'idle';
@@ -66,8 +67,9 @@ export class Connection {
   #outgoing: DurableMqttStore | null = null;
   /** Publishes mqtt.js could not store yet (all message ids taken): the reader must not pause while there are any. */
   #unstored = 0;
-  /** Messages that came while mqtt.js was re-sending its stored packets, handled once the connection is up. */
-  #waiting: [IPublishPacket, AckSlot | null][] = [];
+  /** Messages read and not yet handed to the handlers (see #pump), oldest first from #pendingHead. */
+  #pending: ([IPublishPacket, AckSlot | null] | undefined)[] = [];
+  #pendingHead = 0;
 
   constructor(name: string, config: ConnectionConfig, log: Logger, metrics: Metrics, state: StateStore) {
     this.name = name;
@@ -125,7 +127,8 @@ export class Connection {
     const client = mqtt.connect(this.#url, options);
     this.#client = client;
     this.#installAckGate(client);
-    installSendWindow(client, this.config.maxOutgoingInflight);
+    this.#window = installSendWindow(client, this.config.maxOutgoingInflight);
+    this.#window.onRelease(() => this.#pump());
     client.on('connect', (connack) => {
       this.#delay = this.config.reconnect.minDelay;
       client.options.reconnectPeriod = this.#delay * 1000;
@@ -135,10 +138,7 @@ export class Connection {
       this.#log.info({ url: this.safeUrl, clientId: this.#clientId, sessionPresent: connack.sessionPresent }, 'connected');
       if (this.#subscriptions.size > 0) this.#subscribe(this.#subscriptions);
       for (const hook of this.#connectHooks) hook();
-      const waiting = this.#waiting;
-      this.#waiting = [];
-      // Once stopping, they stay unacknowledged for the next session, like any message taken then.
-      if (this.#reading) for (const [packet, slot] of waiting) this.#handle(this.#gate!, packet, slot);
+      this.#pump();
     });
     client.on('reconnect', () => {
       this.#metrics.reconnects.labels(this.name).inc();
@@ -151,7 +151,8 @@ export class Connection {
     client.on('close', () => {
       this.#gate?.clear();
       // The broker sends unacknowledged messages again; QoS 0 ones it will not.
-      this.#waiting = this.#waiting.filter(([, slot]) => slot === null);
+      this.#pending = this.#pending.slice(this.#pendingHead).filter((entry) => entry![1] === null);
+      this.#pendingHead = 0;
       if (this.#status === 'connected') this.#log.warn({ url: this.safeUrl }, 'connection lost');
       this.#metrics.connectionUp.labels(this.name).set(0);
       if (this.#status !== 'closed') this.#setStatus('offline');
@@ -195,9 +196,11 @@ export class Connection {
       outgoing.memoryOnly = false;
       outgoing.jsonPayload = false;
     }
-    if (stored || this.#state.seq !== before) return undefined;
-    this.#unstored++;
-    this.#gate?.drain();
+    const unstored = !stored && this.#state.seq === before;
+    if (unstored) this.#unstored++;
+    // The broker's acknowledgement of it is due: a paused reader has to go on.
+    if (this.#gate?.paused) this.#gate.drain();
+    if (!unstored) return undefined;
     return new Promise<void>((resolve) => {
       resolveStored = () => {
         this.#unstored--;
@@ -259,7 +262,9 @@ export class Connection {
   #installAckGate(client: MqttClient): void {
     const internals = client as unknown as ClientInternals;
     const send = internals._sendPacket.bind(client);
-    const gate = new AckGate(this.#state, (packet) => send(packet), this.config.maxInflight, () => this.#unstored > 0);
+    // The broker's acknowledgements of what this connection publishes come on the same stream as its messages: while
+    // any are due, reading goes on past the limit (messages read meanwhile wait in #pending, unhandled).
+    const gate = new AckGate(this.#state, (packet) => send(packet), this.config.maxInflight, () => this.#unstored > 0 || (this.#window?.inflight ?? 0) > 0);
     this.#gate = gate;
     this.#state.onCommit(() => gate.drain());
     internals._sendPacket = (packet, cb, cbStorePut, noStore) => {
@@ -278,18 +283,49 @@ export class Connection {
         return;
       }
       const slot = packet.qos > 0 ? gate.expect(packet.messageId!) : null;
-      if (this.#status !== 'connected') {
-        // mqtt.js is still re-sending its stored packets, and would keep what handlers publish meanwhile in memory only,
-        // while their state changes are committed: a crash would lose that output for good. The message waits,
-        // unacknowledged, until the connection is up.
-        this.#waiting.push([packet, slot]);
-        callback();
-        return;
-      }
-      this.#handle(gate, packet, slot);
+      this.#pending.push([packet, slot]);
+      this.#pump();
       if (slot) gate.whenBelowLimit(callback);
       else callback();
     };
+  }
+
+  /**
+   * Hands read messages to the handlers, in order, while they can take them:
+   * - not before the connection is up: mqtt.js is still re-sending its stored packets and would keep what handlers
+   *   publish meanwhile in memory only, while their state changes are committed, so a crash would lose that output;
+   * - not while more than `maxInflight` are being handled;
+   * - not while what they publish is backlogged behind the send window: a broker that sends a whole persistent
+   *   session's queue at once would otherwise make Switchboard hold every message it derives from it in memory.
+   * Messages that wait are unacknowledged, so the broker keeps them until they are handled.
+   */
+  #pump(): void {
+    const gate = this.#gate!;
+    // Re-read on each turn: a handler can end up here again and move the queue.
+    while (
+      this.#pendingHead < this.#pending.length &&
+      this.#reading &&
+      this.#status === 'connected' &&
+      this.#inflight < this.config.maxInflight &&
+      !this.#backlogged()
+    ) {
+      const [packet, slot] = this.#pending[this.#pendingHead]!;
+      this.#pending[this.#pendingHead++] = undefined;
+      this.#handle(gate, packet, slot);
+    }
+    const pending = this.#pending;
+    if (this.#pendingHead === pending.length) {
+      this.#pending = [];
+      this.#pendingHead = 0;
+    } else if (this.#pendingHead > 1024 && this.#pendingHead * 2 > pending.length) {
+      this.#pending = pending.slice(this.#pendingHead);
+      this.#pendingHead = 0;
+    }
+  }
+
+  /** More is stored to publish than a few windows' worth: handling more messages now would only add to it. */
+  #backlogged(): boolean {
+    return this.#outgoing!.size >= 4 * this.#window!.limit + 100;
   }
 
   #handle(gate: AckGate, packet: IPublishPacket, slot: AckSlot | null): void {
@@ -311,6 +347,7 @@ export class Connection {
   #finish(gate: AckGate, slot: AckSlot): void {
     this.#inflight--;
     gate.done(slot);
+    this.#pump();
   }
 
   #subscribe(filters: Map<string, QoS>): void {

@@ -1,6 +1,16 @@
 import type { MqttClient, Packet } from 'mqtt';
 
 type WriteCallback = (err?: Error) => void;
+
+/** What a connection needs to know of its send window. */
+export interface SendWindow {
+  /** Publishes written and not yet acknowledged by the broker. */
+  readonly inflight: number;
+  /** How many may be in flight: the configured window, or the broker's Receive Maximum. */
+  readonly limit: number;
+  /** Runs whenever the broker's acknowledgements let waiting publishes out. */
+  onRelease(listener: () => void): void;
+}
 type Held = [packet: Packet & { messageId: number }, cb: WriteCallback | undefined] | undefined;
 
 interface Writer {
@@ -18,13 +28,14 @@ interface Writer {
  * acknowledgements come in. When the connection drops, the waiting ones are forgotten here: mqtt.js sends
  * everything it has stored again on the next connection.
  */
-export function installSendWindow(client: MqttClient, window: number): void {
+export function installSendWindow(client: MqttClient, window: number): SendWindow {
   const writer = client as unknown as Writer;
   const write = writer._writePacket.bind(client);
   const inflight = new Set<number>();
   let limit = window;
   let held: Held[] = [];
   let head = 0;
+  const listeners: (() => void)[] = [];
 
   const release = (): void => {
     while (head < held.length && inflight.size < limit) {
@@ -59,11 +70,25 @@ export function installSendWindow(client: MqttClient, window: number): void {
       limit = receiveMaximum ?? window;
     }
     const done = packet.cmd === 'puback' || packet.cmd === 'pubcomp' || (packet.cmd === 'pubrec' && (packet.reasonCode ?? 0) >= 0x80);
-    if (done && inflight.delete(packet.messageId!)) release();
+    if (done && inflight.delete(packet.messageId!)) {
+      release();
+      for (const listener of listeners) listener();
+    }
   });
   client.on('close', () => {
     inflight.clear();
     held = [];
     head = 0;
   });
+  return {
+    get inflight() {
+      return inflight.size;
+    },
+    get limit() {
+      return limit;
+    },
+    onRelease(listener) {
+      listeners.push(listener);
+    },
+  };
 }
