@@ -3,7 +3,7 @@
 // while it takes the devices in or after a restart, or when it stops handling messages.
 //
 //   node dist/bench/scale.js [--devices 10000] [--per-property 10] [--subscriptions 10000]
-//                            [--max-rss-mb 150] [--in-flight 100]
+//                            [--max-rss-mb 150] [--in-flight 100] [--quiet-seconds 15]
 //
 // The runtime runs as a child process (`switchboard start`), as users run it, so that its memory is its
 // own: the broker (aedes) and the client feeding it live in this process. Its numbers come from its
@@ -32,6 +32,7 @@ const { values: opts } = parseArgs({
     subscriptions: { type: 'string', default: '10000' },
     'max-rss-mb': { type: 'string', default: '150' },
     'in-flight': { type: 'string', default: '100' },
+    'quiet-seconds': { type: 'string', default: '15' },
   },
 });
 const DEVICES = Number(opts.devices);
@@ -40,8 +41,11 @@ const SUBSCRIPTIONS = Number(opts.subscriptions);
 const MAX_RSS = Number(opts['max-rss-mb']) * MB;
 /** How many messages the steady phase feeds ahead of those the runtime has handled. */
 const IN_FLIGHT = Number(opts['in-flight']);
-/** How long the runtime is left without messages before its memory is held to the limit (V8's memory reducer starts after 8 s). */
-const QUIET_SECONDS = 15;
+/**
+ * How long the runtime is left without messages before its memory is held to the limit. V8 gives memory back
+ * only when its memory reducer runs, at the earliest 8 s after a full collection; it has been seen to take 30 s.
+ */
+const QUIET_SECONDS = Number(opts['quiet-seconds']);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' : `${(bytes / MB).toFixed(1)} MB`);

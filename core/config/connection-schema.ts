@@ -51,7 +51,7 @@ export const connectionSchema = {
       minimum: 1,
       default: 10000,
       description:
-        'Incoming QoS 1/2 messages being handled at once; beyond this, reading from the broker pauses until acknowledgements catch up (unless what this connection publishes waits for the broker\'s acknowledgements, which come on the same stream). MQTT 5: also the Receive Maximum asked of the broker; with 3.1.1, the broker\'s own in-flight limit bounds it.',
+        'Incoming QoS 1/2 messages being handled at once; beyond this, reading from the broker pauses until acknowledgements catch up (unless the broker\'s acknowledgements of what this connection published are due: they come on the same stream, and what is read meanwhile waits, unhandled). MQTT 5: also the Receive Maximum asked of the broker; with 3.1.1, the broker\'s own in-flight limit bounds it.',
     },
     maxOutgoingInflight: {
       type: 'integer',
@@ -59,7 +59,7 @@ export const connectionSchema = {
       maximum: 65535,
       default: 20,
       description:
-        'QoS 1/2 messages published and not yet acknowledged by the broker, at most; the rest wait, stored, for their turn. Brokers drop what is beyond their limit (mosquitto\'s max_inflight_messages, 20 by default), silently to an MQTT 3.1.1 client: set this to the broker\'s limit. An MQTT 5 broker announces its own (Receive Maximum), which is used instead.',
+        'QoS 1/2 messages published and not yet acknowledged by the broker, at most; the rest wait, stored, for their turn. Brokers drop what is beyond their limit (mosquitto\'s max_inflight_messages, 20 by default), silently to an MQTT 3.1.1 client: set this to the broker\'s limit. An MQTT 5 broker announces its own (Receive Maximum), which is used instead. Incoming messages wait, unhandled and unacknowledged, while more than four windows\' worth (plus 100) of publishes wait their turn, so a broker that sends a whole backlog at once does not fill memory.',
     },
     maxPayloadBytes: {
       type: 'integer',
