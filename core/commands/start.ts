@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { createRuntime } from '../container.js';
 import { createLogger } from '../logger.js';
 import { SHUTDOWN_MS } from '../runtime.js';
@@ -13,6 +14,8 @@ export const startCommand: Command = {
   async run(args, io) {
     const config = await loadOrReport(args, io);
     if (!config) return EXIT.usage;
+    // V8 reads this flag at each collection and compilation, so setting it before the runtime is built is enough.
+    if (config.core.memory.optimizeFor === 'size') setFlagsFromString('--optimize-for-size');
     const log = createLogger(config.core.log.level);
     const runtime = createRuntime(config, log);
 
