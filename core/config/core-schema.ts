@@ -50,7 +50,13 @@ export const coreSchema = {
         connection: { type: 'string', default: 'local', description: 'Connection to publish events and the status topic on.', 'x-connection': true, 'x-env': 'SWITCHBOARD_EVENTS_CONNECTION' },
         prefix: { type: 'string', minLength: 1, default: 'switchboard/events', description: 'Topic prefix of published events.', 'x-env': 'SWITCHBOARD_EVENTS_PREFIX' },
         qos: { enum: [0, 1, 2], default: 1, description: 'QoS of published events. 2: exactly once to the broker, even across a crash.', 'x-env': 'SWITCHBOARD_EVENTS_QOS' },
-        exclude: { type: 'array', items: { type: 'string' }, default: [], description: 'Event types not to publish.' },
+        exclude: {
+          type: 'array',
+          items: { type: 'string' },
+          default: ['device_updated', 'device_removed'],
+          description:
+            'Event types not to publish. By default the device registry\'s announcements: plugins exchange them, and every start repeats one for every device (10 000 devices: 10 000 messages at once). Set [] to publish them too.',
+        },
         statusTopic: {
           type: 'string',
           minLength: 1,

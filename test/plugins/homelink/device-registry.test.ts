@@ -30,7 +30,7 @@ describe('homelink: what the device registry and the devices\' event topics are 
 
   beforeEach(async () => {
     harness = await Harness.create();
-    await harness.start({ plugins: { homelink: { topicRoot: 'joe_bloggs', publishIntervalMs: 0 } } });
+    await harness.start({ events: { exclude: [] }, plugins: { homelink: { topicRoot: 'joe_bloggs', publishIntervalMs: 0 } } });
     client = harness.client;
   });
 

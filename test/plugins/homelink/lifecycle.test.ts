@@ -29,7 +29,7 @@ describe('homelink: silences, deletions and a bridged root', () => {
   });
 
   const start = async (options: Record<string, unknown> = { topicRoot: 'joe_bloggs' }): Promise<TestClient> => {
-    await harness.start({ plugins: { homelink: options } });
+    await harness.start({ events: { exclude: [] }, plugins: { homelink: options } });
     return harness.client;
   };
 

@@ -36,6 +36,7 @@ describe('homelink: killed with SIGKILL and restarted', () => {
         local: { url: broker.url },
         homelink: { url: broker.url, clean: false, clientId: 'switchboard-homelink-restart-test' },
       },
+      events: { exclude: [] },
       plugins: { homelink: { topicRoot: 'joe_bloggs', connection: 'homelink' } },
     });
     const file = await writeConfig(dir.path, config);

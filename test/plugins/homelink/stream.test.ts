@@ -30,7 +30,7 @@ describe('homelink: the fixture stream over MQTT', () => {
 
   beforeEach(async () => {
     harness = await Harness.create();
-    runtime = await harness.start({ plugins: { homelink: { topicRoot: 'joe_bloggs' } } });
+    runtime = await harness.start({ events: { exclude: [] }, plugins: { homelink: { topicRoot: 'joe_bloggs' } } });
     ({ broker, client } = harness);
   });
 
