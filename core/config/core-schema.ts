@@ -107,7 +107,7 @@ export const coreSchema = {
           enum: ['size', 'speed'],
           default: 'size',
           description:
-            'size: the heap is kept close to what is live and given back soon after a burst (at 10 000 devices about half the resident memory under load, at 20-25% more CPU per message). speed: the heap may grow to several times what is live between collections, as V8 does by default on a machine with plenty of memory.',
+            'size: the heap is kept close to what is live and given back soon after a burst (at 10 000 devices about half the resident memory under load, for 20-30% more CPU per message). speed: the heap may grow to several times what is live between collections, as V8 does by default on a machine with plenty of memory (flat out, 1.4-1.6 times the throughput of size).',
           'x-env': 'SWITCHBOARD_MEMORY_OPTIMIZE_FOR',
         },
       },
