@@ -112,9 +112,17 @@ export class SlowRuntime {
     await this.observer.waitFor((r) => r.filter((m) => m.topic === 'switchboard/status').at(-1)?.text === text, 5000, `the status to be "${text}"`);
   }
 
-  /** Waits until no acknowledgement is held any more: the broker has been told the messages are handled. */
+  /**
+   * Waits until the runtime has acknowledged every message it took, and the broker everything the runtime published:
+   * a marker still unacknowledged at a kill is sent again by the next run (at least once, as QoS 1 promises).
+   */
   async acksSent(): Promise<void> {
-    await waitForHealth(this.process!.healthUrl, (status, report) => status === 200 && report.connections.local!.heldAcks === 0, 10000, 'every acknowledgement to be sent');
+    await waitForHealth(
+      this.process!.healthUrl,
+      (status, report) => status === 200 && report.connections.local!.heldAcks === 0 && report.connections.local!.storedOutgoing === 0,
+      10000,
+      'every acknowledgement to be sent and received',
+    );
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<Exit> {
