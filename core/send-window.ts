@@ -1,6 +1,7 @@
 import type { MqttClient, Packet } from 'mqtt';
 
 type WriteCallback = (err?: Error) => void;
+type Held = [packet: Packet & { messageId: number }, cb: WriteCallback | undefined] | undefined;
 
 /** What a connection needs to know of its send window. */
 export interface SendWindow {
@@ -11,7 +12,6 @@ export interface SendWindow {
   /** Runs whenever the broker's acknowledgements let waiting publishes out. */
   onRelease(listener: () => void): void;
 }
-type Held = [packet: Packet & { messageId: number }, cb: WriteCallback | undefined] | undefined;
 
 interface Writer {
   _writePacket(packet: Packet, cb?: WriteCallback): void;
