@@ -1,4 +1,5 @@
 import type { Packet } from 'mqtt';
+import { Fifo } from './fifo.js';
 
 type AckCommand = 'puback' | 'pubrec' | 'pubcomp';
 
@@ -33,8 +34,7 @@ export class AckGate {
   readonly #send: (packet: Packet) => void;
   readonly #limit: number;
   readonly #mustRead: () => boolean;
-  #queue: (AckSlot | undefined)[] = [];
-  #head = 0;
+  readonly #queue = new Fifo<AckSlot>();
   readonly #awaitingPacket = new Map<number, AckSlot>();
   #resume: (() => void) | null = null;
 
@@ -51,7 +51,7 @@ export class AckGate {
 
   /** Acknowledgements on hold. */
   get size(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.size;
   }
 
   /** Whether reading waits for the acknowledgements on hold to go out. */
@@ -62,7 +62,7 @@ export class AckGate {
   /** Acknowledgements of messages whose handling has finished, still waiting for the disk or their turn. */
   handledOnHold(): number {
     let n = 0;
-    for (let i = this.#head; i < this.#queue.length; i++) if (this.#queue[i]!.done) n++;
+    for (const slot of this.#queue) if (slot.done) n++;
     return n;
   }
 
@@ -102,19 +102,10 @@ export class AckGate {
   /** Sends the acknowledgements at the head of the queue that are ready. Called after each commit too. */
   drain(): void {
     const durable = this.#state.durableSeq;
-    const queue = this.#queue;
-    while (this.#head < queue.length) {
-      const slot = queue[this.#head]!;
+    for (let slot = this.#queue.peek(); slot; slot = this.#queue.peek()) {
       if (!slot.packet || !slot.done || slot.seq > durable) break;
-      queue[this.#head++] = undefined;
+      this.#queue.shift();
       this.#send(slot.packet);
-    }
-    if (this.#head === queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
-      this.#queue = queue.slice(this.#head);
-      this.#head = 0;
     }
     if (this.#resume && (this.size < this.#limit || this.#mustRead())) {
       const resume = this.#resume;
@@ -134,8 +125,7 @@ export class AckGate {
    * to a persistent session), and so is the paused reader; the next connection reads afresh.
    */
   clear(): void {
-    this.#queue = [];
-    this.#head = 0;
+    this.#queue.clear();
     this.#awaitingPacket.clear();
     this.#resume = null;
   }

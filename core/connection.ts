@@ -6,6 +6,7 @@ import type { ConnectionConfig } from './config/connection-schema.js';
 import type { Logger } from './logger.js';
 import type { Completion, QoS } from './message.js';
 import type { Metrics } from './metrics.js';
+import { Fifo } from './fifo.js';
 import { DurableMqttStore } from './mqtt-store.js';
 import { installSendWindow, type SendWindow } from './send-window.js';
 import type { StateStore } from './state-store.js';
@@ -67,9 +68,8 @@ export class Connection {
   #outgoing: DurableMqttStore | null = null;
   /** Publishes mqtt.js could not store yet (all message ids taken): the reader must not pause while there are any. */
   #unstored = 0;
-  /** Messages read and not yet handed to the handlers (see #pump), oldest first from #pendingHead. */
-  #pending: ([IPublishPacket, AckSlot | null] | undefined)[] = [];
-  #pendingHead = 0;
+  /** Messages read and not yet handed to the handlers (see #pump). */
+  readonly #pending = new Fifo<[IPublishPacket, AckSlot | null]>();
 
   constructor(name: string, config: ConnectionConfig, log: Logger, metrics: Metrics, state: StateStore) {
     this.name = name;
@@ -151,8 +151,7 @@ export class Connection {
     client.on('close', () => {
       this.#gate?.clear();
       // The broker sends unacknowledged messages again; QoS 0 ones it will not.
-      this.#pending = this.#pending.slice(this.#pendingHead).filter((entry) => entry![1] === null);
-      this.#pendingHead = 0;
+      this.#pending.retain(([, slot]) => slot === null);
       if (this.#status === 'connected') this.#log.warn({ url: this.safeUrl }, 'connection lost');
       this.#metrics.connectionUp.labels(this.name).set(0);
       if (this.#status !== 'closed') this.#setStatus('offline');
@@ -301,25 +300,15 @@ export class Connection {
    */
   #pump(): void {
     const gate = this.#gate!;
-    // Re-read on each turn: a handler can end up here again and move the queue.
     while (
-      this.#pendingHead < this.#pending.length &&
+      this.#pending.size > 0 &&
       this.#reading &&
       this.#status === 'connected' &&
       this.#inflight < this.config.maxInflight &&
       !this.#backlogged()
     ) {
-      const [packet, slot] = this.#pending[this.#pendingHead]!;
-      this.#pending[this.#pendingHead++] = undefined;
+      const [packet, slot] = this.#pending.shift()!;
       this.#handle(gate, packet, slot);
-    }
-    const pending = this.#pending;
-    if (this.#pendingHead === pending.length) {
-      this.#pending = [];
-      this.#pendingHead = 0;
-    } else if (this.#pendingHead > 1024 && this.#pendingHead * 2 > pending.length) {
-      this.#pending = pending.slice(this.#pendingHead);
-      this.#pendingHead = 0;
     }
   }
 

@@ -1,7 +1,8 @@
 import type { MqttClient, Packet } from 'mqtt';
+import { Fifo } from './fifo.js';
 
 type WriteCallback = (err?: Error) => void;
-type Held = [packet: Packet & { messageId: number }, cb: WriteCallback | undefined] | undefined;
+type Held = [packet: Packet & { messageId: number }, cb: WriteCallback | undefined];
 
 /** What a connection needs to know of its send window. */
 export interface SendWindow {
@@ -33,23 +34,14 @@ export function installSendWindow(client: MqttClient, window: number): SendWindo
   const write = writer._writePacket.bind(client);
   const inflight = new Set<number>();
   let limit = window;
-  let held: Held[] = [];
-  let head = 0;
+  const held = new Fifo<Held>();
   const listeners: (() => void)[] = [];
 
   const release = (): void => {
-    while (head < held.length && inflight.size < limit) {
-      const [packet, cb] = held[head]!;
-      held[head++] = undefined;
+    while (held.size > 0 && inflight.size < limit) {
+      const [packet, cb] = held.shift()!;
       inflight.add(packet.messageId);
       write(packet, cb);
-    }
-    if (head === held.length) {
-      held = [];
-      head = 0;
-    } else if (head > 1024 && head * 2 > held.length) {
-      held = held.slice(head);
-      head = 0;
     }
   };
 
@@ -77,8 +69,7 @@ export function installSendWindow(client: MqttClient, window: number): SendWindo
   });
   client.on('close', () => {
     inflight.clear();
-    held = [];
-    head = 0;
+    held.clear();
   });
   return {
     get inflight() {
