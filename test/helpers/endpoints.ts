@@ -16,3 +16,11 @@ export async function waitForHealth(url: string, predicate: (status: number, rep
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/**
+ * Waits until the runtime is healthy, has acknowledged every message it took on connection `local`, and the broker
+ * has acknowledged everything it published there: nothing is left for a kill to make the broker or the runtime send again.
+ */
+export function waitUntilSettled(url: string, ms: number, what: string): Promise<HealthReport> {
+  return waitForHealth(url, (status, report) => status === 200 && report.connections.local!.heldAcks === 0 && report.connections.local!.storedOutgoing === 0, ms, what);
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { waitForHealth } from './endpoints.js';
+import { waitForHealth, waitUntilSettled } from './endpoints.js';
 import { TestClient } from './mqtt.js';
 import { fixture, tempDir } from './paths.js';
 import { RuntimeProcess, testConfig, writeConfig, type Exit } from './runtime.js';
@@ -117,12 +117,7 @@ export class SlowRuntime {
    * a marker still unacknowledged at a kill is sent again by the next run (at least once, as QoS 1 promises).
    */
   async acksSent(): Promise<void> {
-    await waitForHealth(
-      this.process!.healthUrl,
-      (status, report) => status === 200 && report.connections.local!.heldAcks === 0 && report.connections.local!.storedOutgoing === 0,
-      10000,
-      'every acknowledgement to be sent and received',
-    );
+    await waitUntilSettled(this.process!.healthUrl, 10000, 'every acknowledgement to be sent and received');
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<Exit> {
