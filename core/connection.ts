@@ -121,6 +121,16 @@ export class Connection {
     if (this.#client?.connected) this.#subscribe(new Map([[filter, qos]]));
   }
 
+  /** Unsubscribes `filter` (now if connected, and from every later connection). */
+  unsubscribe(filter: string): void {
+    if (!this.#subscriptions.delete(filter)) return;
+    if (!this.#client?.connected) return;
+    this.#client.unsubscribe(filter, (err) => {
+      if (err) this.#log.error({ err: err.message, filter }, 'unsubscribe failed');
+      else this.#log.debug({ filter }, 'unsubscribed');
+    });
+  }
+
   async start(): Promise<void> {
     const options = await this.#clientOptions();
     this.#setStatus('connecting');

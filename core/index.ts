@@ -23,6 +23,7 @@ export type { RetainedTopics } from './retained.js';
 export type { StateMap } from './state-store.js';
 export type { Logger } from './logger.js';
 export { topicLevel, filterProblem, topicProblem } from './topics.js';
+export { TopicTemplate, valueAt } from './topic-template.js';
 export { DEVICE_REMOVED, DEVICE_UPDATED, capabilitySchema, deviceRemovedSchema, deviceSchema } from './devices.js';
 export type { Capability, Device, DeviceRemoved } from './devices.js';
 export type { FromSchema, JSONSchema } from 'json-schema-to-ts';

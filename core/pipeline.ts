@@ -82,6 +82,8 @@ export class Pipeline {
   readonly #metrics: Metrics;
   readonly #connections: ReadonlyMap<string, Connection>;
   readonly #matchers = new Map<string, TopicMatcher<HandlerEntry>>();
+  /** Handlers per subscribed filter, by `<connection>\0<filter>`: the last one removed unsubscribes. */
+  readonly #filterUsers = new Map<string, number>();
   readonly #transforms: TransformEntry[] = [];
   readonly #eventGuards: GuardEntry[] = [];
   readonly #messageGuards: GuardEntry[] = [];
@@ -101,15 +103,29 @@ export class Pipeline {
     this.#deadLetter = target;
   }
 
-  /** Registers a topic handler and subscribes its filter; returns its removal. */
+  /**
+   * Registers a topic handler and subscribes its filter; returns its removal, which unsubscribes the filter
+   * when no other handler on that connection uses it. Removing twice is harmless.
+   */
   addHandler(probe: PluginProbe, connection: string, filter: string, fn: TopicHandler, qos: QoS | undefined): () => void {
     const conn = this.#connection(connection);
     let matcher = this.#matchers.get(connection);
     if (!matcher) this.#matchers.set(connection, (matcher = new TopicMatcher()));
     const entry: HandlerEntry = { probe, fn };
     matcher.add(filter, entry);
+    const key = `${connection}\u0000${filter}`;
+    this.#filterUsers.set(key, (this.#filterUsers.get(key) ?? 0) + 1);
     conn.subscribe(filter, qos ?? (conn.config.qos as QoS));
-    return () => matcher.remove(filter, entry);
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      matcher.remove(filter, entry);
+      const users = this.#filterUsers.get(key)! - 1;
+      if (users > 0) return void this.#filterUsers.set(key, users);
+      this.#filterUsers.delete(key);
+      conn.unsubscribe(filter);
+    };
   }
 
   addTransform(probe: PluginProbe, fn: Transform, order = 0, events?: string[]): () => void {

@@ -38,7 +38,9 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
     log,
     runtime,
     handle(filter, handler, opts = {}) {
-      record.removers.push(pipeline.addHandler(record.probe, opts.connection ?? runtime.eventsConnection, filter, handler, opts.qos));
+      const remove = pipeline.addHandler(record.probe, opts.connection ?? runtime.eventsConnection, filter, handler, opts.qos);
+      record.removers.push(remove);
+      return remove;
     },
     transform(transform, opts = {}) {
       record.removers.push(pipeline.addTransform(record.probe, transform, opts.order, opts.events));

@@ -75,8 +75,12 @@ export interface PluginContext<O = unknown> {
   readonly log: Logger;
   readonly runtime: RuntimeInfo;
 
-  /** Handles MQTT messages matching `filter` (`+` and `#` wildcards) on a connection. */
-  handle(filter: string, handler: TopicHandler, options?: HandleOptions): void;
+  /**
+   * Handles MQTT messages matching `filter` (`+` and `#` wildcards) on a connection. Returns the handler's
+   * removal: once no handler of any plugin uses the filter on that connection any more, it is unsubscribed
+   * from the broker. Calling it again does nothing. To build topics from event fields, see TopicTemplate.
+   */
+  handle(filter: string, handler: TopicHandler, options?: HandleOptions): () => void;
   /** Changes or drops events on their way to the publishers. */
   transform(transform: Transform, options?: TransformOptions): void;
   /** Guards everything that leaves the runtime (see Guard). */
