@@ -19,8 +19,10 @@ export const capabilitySchema = {
   properties: {
     key: { type: 'string', pattern: '^[a-z0-9_]+$', description: 'Unique within the device, e.g. alarm, temperature, last_tested.' },
     type: {
-      enum: ['alarm', 'measurement', 'timestamp', 'events'],
-      description: 'alarm: ON/OFF (field); measurement: a number with a unit (field); timestamp: an ISO date (field); events: the device\'s events, published one by one on `topic`.',
+      enum: ['alarm', 'measurement', 'timestamp', 'events', 'binary', 'text'],
+      description:
+        'alarm: ON/OFF (field); measurement: a number with a unit (field); timestamp: an ISO date (field); events: the device\'s events, published one by one on `topic`; ' +
+        'binary: ON/OFF that is not an alarm, e.g. a display\'s power (field); text: a value shown as it is, e.g. "online" (field).',
     },
     name: { type: 'string', description: 'Human name of the capability, e.g. "Temperature".' },
     class: {

@@ -69,7 +69,7 @@ function entityOf(device: Device, capability: Capability): Entity | string {
   if (!field) return `a capability of type ${capability.type} needs the field its value is in`;
   const state = { unique_id, state_topic: device.stateTopic, value_template: `{{ ${lookup(field)} }}` };
 
-  if (capability.type === 'alarm') {
+  if (capability.type === 'alarm' || capability.type === 'binary') {
     const deviceClass = binaryClasses.has(capability.class ?? '') ? (capability.class as BinarySensorConfig['device_class']) : undefined;
     const config: BinarySensorConfig = { ...named(capability, deviceClass !== undefined), ...state };
     if (deviceClass) config.device_class = deviceClass;
@@ -83,6 +83,8 @@ function entityOf(device: Device, capability: Capability): Entity | string {
   if (capability.type === 'timestamp') {
     return { component: 'sensor', key, config: { ...named(capability, false), ...state, device_class: 'timestamp', entity_category: 'diagnostic' } };
   }
+
+  if (capability.type === 'text') return { component: 'sensor', key, config: { ...named(capability, false), ...state } };
 
   const unit = capability.unit ? (UNITS[capability.unit] ?? capability.unit) : undefined;
   // A numeric device class without a unit is an error in Home Assistant; the reading is still shown, unclassified.
