@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectionSchema } from '../config/connection-schema.js';
@@ -24,6 +24,29 @@ export async function generatedSchemas(): Promise<Map<string, string>> {
     for (const [name, schema] of Object.entries(plugin.schemas ?? {})) add(`${name}.schema.json`, schema);
   }
   return files;
+}
+
+const PLUGINS_DIR = fileURLToPath(new URL('../../../plugins/', import.meta.url));
+const OPTIONS_SECTION = /(<!-- options:begin -->\n)[\s\S]*?(<!-- options:end -->)/;
+
+/** A plugin's options as a Markdown table: what its README has between `<!-- options:begin -->` and `<!-- options:end -->`. */
+export function pluginOptionsMarkdown(plugin: PluginDefinition): string {
+  return `${optionsTable(plugin.schema as { properties?: Record<string, unknown> })}\n`;
+}
+
+/** Rewrites the options section of each built-in plugin's README that has one; returns the READMEs changed. */
+async function writePluginReadmes(plugins: readonly PluginDefinition[]): Promise<string[]> {
+  const changed: string[] = [];
+  for (const plugin of plugins) {
+    const file = join(PLUGINS_DIR, plugin.name, 'README.md');
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined || !OPTIONS_SECTION.test(text)) continue;
+    const next = text.replace(OPTIONS_SECTION, (_, begin: string, end: string) => `${begin}${pluginOptionsMarkdown(plugin)}${end}`);
+    if (next === text) continue;
+    await writeFile(file, next);
+    changed.push(`plugins/${plugin.name}/README.md`);
+  }
+  return changed;
 }
 
 /** The options of the core and of a connection as Markdown tables (the README's). */
@@ -53,6 +76,8 @@ export const schemaCommand: Command = {
       await writeFile(target, text);
       write(io.stdout, `wrote schemas/${path}`);
     }
+    const plugins = await Promise.all((await builtinPlugins()).map((name) => loadPlugin(name, undefined, process.cwd())));
+    for (const readme of await writePluginReadmes(plugins)) write(io.stdout, `wrote the options of ${readme}`);
     return EXIT.ok;
   },
 };

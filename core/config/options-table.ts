@@ -29,6 +29,8 @@ export function optionsTable(schema: { properties?: Record<string, unknown> }, s
         .join(', ');
       const description = `${(prop.description ?? '').replace(/\|/g, '\\|')}${notes ? ` (${notes})` : ''}`;
       rows.push(`| \`${path}\` | ${typeOf(prop)} | ${prop.default === undefined ? '—' : `\`${JSON.stringify(prop.default)}\``} | ${description} |`);
+      // A list of objects (e.g. rules): the keys of each entry, as `<key>[].<entry key>`.
+      if (prop.type === 'array' && prop.items?.type === 'object' && prop.items.properties) walk(prop.items.properties, `${path}[].`);
     }
   };
   walk((schema.properties ?? {}) as Record<string, Property>, '');

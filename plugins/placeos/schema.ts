@@ -7,7 +7,7 @@ const TOPIC_PREFIX = '^[^/+#\\u0000]+(/[^/+#\\u0000]+)*$';
 // A zone tag as PlaceOS writes it in PLACE_HIERARCHY: one word.
 const TAG = '^[A-Za-z0-9_-]+$';
 
-const publishRule = {
+export const publishRule = {
   type: 'object',
   additionalProperties: false,
   required: ['events', 'topic'],
@@ -23,7 +23,7 @@ const publishRule = {
       type: 'string',
       minLength: 1,
       description:
-        'Topic template: {path} placeholders take fields of the event, e.g. "placeos/acme/state/bld-hq/_/_/sys-fire/homelink/Alarm/1/{data.payload.eventType}". ' +
+        'Topic template: {path} placeholders take fields of the event, e.g. `placeos/acme/state/bld-hq/_/_/sys-fire/homelink/Alarm/1/{data.payload.eventType}`. ' +
         'A value never adds or widens a level: "/", "+", "#" and "%" in it are percent-encoded.',
     },
     value: {
@@ -36,7 +36,7 @@ const publishRule = {
       enum: ['deployed', 'documented'],
       default: 'deployed',
       description:
-        'deployed: {"time": <unix seconds>, "value": <raw JSON>}, what PlaceOS\'s running service publishes; documented: {"time": <unix ms>, "value": "<serialized JSON>"}, as PlaceOS\'s documentation describes.',
+        'deployed: `{"time": <unix seconds>, "value": <raw JSON>}`, what PlaceOS\'s running service publishes; documented: `{"time": <unix ms>, "value": "<serialized JSON>"}`, as PlaceOS\'s documentation describes.',
     },
     retain: { type: 'boolean', default: true, description: 'Publish retained, as PlaceOS does.' },
     qos: {
@@ -65,7 +65,7 @@ export const schema = {
       items: { type: 'string', minLength: 1, pattern: TOPIC_FILTER },
       default: ['placeos/#'],
       description:
-        'Filters to subscribe, e.g. the documented wildcard "placeos/+/state/+/+/+/+/+/Display/+/power" (every display\'s power) with "placeos/+/metadata/+" for the names. ' +
+        'Filters to subscribe, e.g. PlaceOS\'s documented wildcard `placeos/+/state/+/+/+/+/+/Display/+/power` (every display\'s power, 3 zone levels) with `placeos/+/metadata/+` for the names. ' +
         'Messages that match but are not PlaceOS state or metadata are rejected and dead-lettered.',
     },
     qos: { enum: [0, 1, 2], default: 1, description: 'QoS of the subscriptions.' },
@@ -99,7 +99,7 @@ export const schema = {
       type: 'string',
       pattern: TOPIC_PREFIX,
       default: 'switchboard/placeos',
-      description: 'Prefix of the systems\' state topics: <statePrefix>/<system id>/state, a JSON object of the latest value of each module status.',
+      description: 'Prefix of the systems\' state topics: `<statePrefix>/<system id>/state`, a JSON object of the latest value of each module status.',
     },
   },
 } as const;
