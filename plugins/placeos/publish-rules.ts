@@ -29,7 +29,7 @@ export function installPublishRules(ctx: PluginContext<PlaceosOptions>, own: Sta
         ctx.log.warn({ rule: i, event: event.type, reason: (err as Error).message }, `publish[${i}]: event not published`);
         return;
       }
-      own.set(topic, true);
+      if (!own.has(topic)) own.set(topic, true);
       const value = valueAt(event, rule.value) ?? null;
       ctx.publish(topic, placeosPayload(rule.shape, Date.parse(event.time), value), { connection: ctx.options.connection, retain: rule.retain, qos: rule.qos });
     });

@@ -88,6 +88,13 @@ describe('placeos: publishing bus events as PlaceOS state', () => {
     assert.equal(stateEvents(client).length, 3);
   });
 
+  it('refuses to start with a topic template that is not a topic, saying which rule', async () => {
+    await assert.rejects(
+      harness.start({ plugins: { placeos: { publish: [{ events: ['homelink_alert'], topic: 'placeos/acme/state/#/{data.id}' }] } } }),
+      /plugin "placeos" failed to set up: publish\[0\]\.topic: topic template "placeos\/acme\/state\/#\/\{data\.id\}": .*must not contain wildcards/,
+    );
+  });
+
   it('counts and skips an event whose topic placeholder is missing', async () => {
     const { client } = harness;
     const runtime = await harness.start({
