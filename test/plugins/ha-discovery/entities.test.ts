@@ -29,6 +29,17 @@ describe('ha-discovery: devices to entities', () => {
     }
   });
 
+  it('makes a binary capability a binary_sensor without alarm meaning, and a text capability a sensor with no state class', () => {
+    const power = only({ key: 'display_1_power', type: 'binary', name: 'Display 1 power', field: 'display_1_power' });
+    assert.equal(power.component, 'binary_sensor');
+    assert.deepEqual(power.config, { name: 'Display 1 power', unique_id: uniqueId('test_device_1', 'display_1_power'), state_topic: 'test/state', value_template: "{{ value_json.get('display_1_power') }}" });
+    assert.equal(renderTemplate(power.config.value_template!, { display_1_power: 'OFF' }), 'OFF');
+    const status = only({ key: 'codec_1_call_status', type: 'text', field: 'codec_1_call_status' });
+    assert.equal(status.component, 'sensor');
+    assert.deepEqual(status.config, { name: 'Codec 1 call status', unique_id: uniqueId('test_device_1', 'codec_1_call_status'), state_topic: 'test/state', value_template: "{{ value_json.get('codec_1_call_status') }}" });
+    assert.equal(renderTemplate(status.config.value_template!, { codec_1_call_status: 'connected' }), 'connected');
+  });
+
   it('leaves out a class Home Assistant does not know rather than send a config it rejects', () => {
     const entity = only({ key: 'alarm', type: 'alarm', class: 'fire', field: 'alarm', name: 'Alarm' });
     assert.equal(entity.component, 'binary_sensor');
