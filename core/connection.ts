@@ -167,8 +167,11 @@ export class Connection {
       if (this.#status !== 'closed') this.#setStatus('offline');
     });
     client.on('error', (err) => {
-      this.#lastError = err.message;
-      this.#log.warn({ url: this.safeUrl, err: err.message, code: (err as { code?: unknown }).code }, 'connection error');
+      const reason = explainConnectionError(err);
+      // Said once while it lasts: a broker that is down would otherwise repeat it at every attempt.
+      const repeated = reason === this.#lastError;
+      this.#lastError = reason;
+      this.#log[repeated ? 'debug' : 'warn']({ url: this.safeUrl, err: err.message, code: (err as { code?: unknown }).code }, `connection error: ${reason}`);
     });
     client.on('end', () => this.#setStatus('closed'));
   }
@@ -425,4 +428,16 @@ function noLog(): void {}
 
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^/@]*)@/, '//[redacted]@');
+}
+
+/** What a connection error means to whoever runs Switchboard, in one line. */
+export function explainConnectionError(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'ECONNREFUSED') return 'the broker refused the connection (is it running, on this host and port?)';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the broker's host name cannot be resolved (${err.message})`;
+  if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `the broker cannot be reached (${err.message})`;
+  // CONNACK return codes: 4/5 in MQTT 3.1.1, 134/135 in MQTT 5.
+  if (code === 4 || code === 134) return 'the broker refused the login: bad user name or password';
+  if (code === 5 || code === 135) return 'the broker refused the login: not authorized';
+  return err.message;
 }

@@ -17,6 +17,7 @@ export interface PluginRecord {
   readonly stopHooks: (() => void | Promise<void>)[];
   readonly retained: Map<string, RetainedTopics>;
   hasGuard: boolean;
+  readonly subscribes: string[];
 }
 
 export interface ContextDeps {
@@ -38,7 +39,17 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
     log,
     runtime,
     handle(filter, handler, opts = {}) {
-      const remove = pipeline.addHandler(record.probe, opts.connection ?? runtime.eventsConnection, filter, handler, opts.qos);
+      const connection = opts.connection ?? runtime.eventsConnection;
+      const subscription = `${connection}: ${filter}`;
+      const removeHandler = pipeline.addHandler(record.probe, connection, filter, handler, opts.qos);
+      record.subscribes.push(subscription);
+      let removed = false;
+      const remove = (): void => {
+        if (removed) return;
+        removed = true;
+        removeHandler();
+        record.subscribes.splice(record.subscribes.indexOf(subscription), 1);
+      };
       record.removers.push(remove);
       return remove;
     },

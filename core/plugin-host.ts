@@ -14,6 +14,8 @@ export interface PluginStatus {
   state: PluginState;
   version: string;
   optional: boolean;
+  /** The MQTT topic filters its handlers subscribe, as `<connection>: <filter>`. */
+  subscribes: string[];
   error?: string;
 }
 
@@ -69,8 +71,9 @@ export class PluginHost {
         stopHooks: [],
         retained: new Map(),
         hasGuard: false,
+        subscribes: [],
       };
-      const entry: Entry = { record, status: { state: 'configured', version: plugin.definition.version, optional: plugin.optional } };
+      const entry: Entry = { record, status: { state: 'configured', version: plugin.definition.version, optional: plugin.optional, subscribes: record.subscribes } };
       this.#entries.push(entry);
       const ctx = createPluginContext(record, plugin.options, log, { config: this.#config, pipeline: this.#pipeline, state: this.#state, metrics: this.#metrics, runtime });
       try {
@@ -121,7 +124,7 @@ export class PluginHost {
   }
 
   status(): Record<string, PluginStatus> {
-    return Object.fromEntries(this.#entries.map((e) => [e.record.name, { ...e.status }]));
+    return Object.fromEntries(this.#entries.map((e) => [e.record.name, { ...e.status, subscribes: [...e.status.subscribes] }]));
   }
 
   #fail(entry: Entry, stage: string, err: unknown): void {

@@ -11,11 +11,15 @@ import { Pipeline, PluginProbe } from './pipeline.js';
 import type { RuntimeInfo } from './plugin.js';
 import { PluginHost } from './plugin-host.js';
 import { StateStore } from './state-store.js';
+import { startupSummary } from './startup-summary.js';
 import { TOKENS } from './tokens.js';
 import { VERSION } from './version.js';
 
 /** The shutdown budget: SIGTERM to exit within this, in-flight messages finished and state flushed. */
 export const SHUTDOWN_MS = 5000;
+
+/** How long the start-up summary waits for the connections before saying which are not up yet. */
+const ANNOUNCE_WAIT_MS = 5000;
 
 /**
  * Starts the parts in order (state, embedded broker, plugins, connections, HTTP) and stops them in
@@ -88,32 +92,43 @@ export class Runtime {
       await this.#plugins.start();
       await this.#http.start();
     } catch (err) {
-      await this.#shutDown(Date.now() + SHUTDOWN_MS).catch(() => undefined);
+      // A run that never started has nothing to report stopping: the rollback logs at debug only.
+      await this.#shutDown(Date.now() + SHUTDOWN_MS, 'debug').catch(() => undefined);
       throw err;
     }
     this.#health.phase = 'running';
-    this.#log.info(
-      {
-        version: VERSION,
-        config: this.#config.file,
-        broker: this.broker?.url,
-        connections: Object.fromEntries(this.#connections.all().map((c) => [c.name, c.safeUrl])),
-        plugins: this.#config.plugins.map((p) => p.name),
-        health: this.#http.url && `${this.#http.url}/healthz`,
-      },
-      'Switchboard is running',
-    );
+    void this.#announce();
+  }
+
+  /** Logs the start-up summary once every connection is up (or after ANNOUNCE_WAIT_MS, saying which is not). */
+  async #announce(): Promise<void> {
+    const deadline = Date.now() + ANNOUNCE_WAIT_MS;
+    while (!this.#connections.all().every((c) => c.connected) && Date.now() < deadline) {
+      if (this.#stopping) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (this.#stopping) return;
+    const summary = startupSummary({
+      version: VERSION,
+      config: this.#config.file,
+      broker: this.broker && { url: this.broker.url, anonymous: !this.#config.core.broker.username },
+      http: this.#http.url,
+      connections: this.#connections.status(),
+      plugins: this.#plugins.status(),
+      events: this.#config.core.events,
+    });
+    this.#log.info({ health: this.#http.url && `${this.#http.url}/healthz`, summary: summary.text, details: summary.details }, 'Switchboard is running');
   }
 
   /** Stops gracefully within SHUTDOWN_MS; calling it again returns the same promise. */
   stop(): Promise<void> {
-    this.#stopping ??= this.#shutDown(Date.now() + SHUTDOWN_MS);
+    this.#stopping ??= this.#shutDown(Date.now() + SHUTDOWN_MS, 'info');
     return this.#stopping;
   }
 
-  async #shutDown(deadline: number): Promise<void> {
+  async #shutDown(deadline: number, level: 'info' | 'debug'): Promise<void> {
     this.#health.phase = 'stopping';
-    this.#log.info('stopping: no new messages are taken; finishing those in flight');
+    this.#log[level]('stopping: no new messages are taken; finishing those in flight');
     const connections = this.#connections.all();
     for (const connection of connections) connection.stopReading();
     // Leave a second of the budget for disconnecting and writing the snapshot.
@@ -134,7 +149,7 @@ export class Runtime {
     await this.#broker.stop();
     await this.#http.stop();
     this.#health.phase = 'stopped';
-    this.#log.info('stopped');
+    this.#log[level]('stopped');
   }
 
   #info(): RuntimeInfo {

@@ -5,6 +5,13 @@ import { SHUTDOWN_MS } from '../runtime.js';
 import { EXIT, type Command } from './command.js';
 import { loadOrReport, OVERRIDE_FLAGS } from './config-commands.js';
 
+/**
+ * A Ctrl-C under `npm start` arrives twice (the terminal signals npm and the runtime, and npm passes its
+ * own on; systemd may signal both too): a repeat within this is the same request, only a later one means
+ * "exit at once".
+ */
+export const SIGNAL_GRACE_MS = 2000;
+
 export const startCommand: Command = {
   name: 'start',
   summary: 'run Switchboard (SIGINT/SIGTERM stop it gracefully)',
@@ -16,7 +23,7 @@ export const startCommand: Command = {
     if (!config) return EXIT.usage;
     // V8 reads this flag at each collection and compilation, so setting it before the runtime is built is enough.
     if (config.core.memory.optimizeFor === 'size') setFlagsFromString('--optimize-for-size');
-    const log = createLogger(config.core.log.level);
+    const log = createLogger(config.core.log.level, undefined, config.core.log.format);
     const runtime = createRuntime(config, log);
 
     process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection (a bug in Switchboard or a plugin; please report it)'));
@@ -29,13 +36,18 @@ export const startCommand: Command = {
 
     let exitCode: number = EXIT.ok;
     const stopped = new Promise<void>((resolve) => {
-      let signals = 0;
+      let first = 0;
       const onSignal = (signal: NodeJS.Signals): void => {
-        if (++signals > 1) {
+        if (first !== 0) {
+          if (Date.now() - first < SIGNAL_GRACE_MS) {
+            log.debug({ signal }, 'the same stop request again');
+            return;
+          }
           log.warn({ signal }, 'second signal: exiting at once');
           log.flush();
           process.exit(EXIT.failure);
         }
+        first = Date.now();
         log.info({ signal }, 'shutting down');
         const force = setTimeout(() => {
           log.error(`shutdown took longer than ${SHUTDOWN_MS / 1000} s; exiting`);
@@ -57,7 +69,8 @@ export const startCommand: Command = {
       await runtime.start();
       await stopped;
     } catch (err) {
-      log.fatal({ err }, `Switchboard did not start: ${(err as Error).message}`);
+      // The reasons are written to be read (port in use, broker refused, ...): the stack only helps at debug.
+      log.fatal(log.isLevelEnabled('debug') ? { err } : {}, `Switchboard did not start: ${(err as Error).message}`);
       exitCode = EXIT.failure;
     }
     await new Promise<void>((resolve) => log.flush(() => resolve()));

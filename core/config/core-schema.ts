@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { LOG_LEVELS } from '../logger.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../logger.js';
 import { connectionSchema } from './connection-schema.js';
 
 const NAME = '^[A-Za-z0-9_-]+$';
@@ -118,6 +118,13 @@ export const coreSchema = {
       default: {},
       properties: {
         level: { enum: LOG_LEVELS, default: 'info', description: 'Least severe level logged; debug logs every message hop.', 'x-env': 'SWITCHBOARD_LOG_LEVEL', 'x-arg': 'log-level' },
+        format: {
+          enum: LOG_FORMATS,
+          default: 'auto',
+          description: 'auto: one readable line per entry on a terminal, JSON lines otherwise (a pipe, a file, Docker, systemd); pretty or json: always that.',
+          'x-env': 'SWITCHBOARD_LOG_FORMAT',
+          'x-arg': 'log-format',
+        },
       },
     },
     plugins: {

@@ -31,7 +31,7 @@ describe('GET /healthz and /metrics', () => {
     assert.deepEqual(ok.report.problems, []);
     assert.equal(ok.report.connections.local!.state, 'connected');
     assert.equal(ok.report.connections.local!.url, h.broker.url);
-    assert.deepEqual(ok.report.plugins.echo, { state: 'running', version: '1.0.0', optional: false });
+    assert.deepEqual(ok.report.plugins.echo, { state: 'running', version: '1.0.0', optional: false, subscribes: ['local: in/#'] });
     assert.equal(ok.report.state.writable, true);
 
     const port = h.broker.port;

@@ -67,7 +67,7 @@ describe('PluginHost: plugins that fail to set up or start', () => {
 
       const health = (await (await fetch(runtime.healthUrl)).json()) as { status: string; plugins: Record<string, unknown> };
       assert.equal(health.status, 'ok', 'a disabled optional plugin is not a problem');
-      assert.deepEqual(health.plugins.broken, { state: 'failed', version: '1.0.0', optional: true, error });
+      assert.deepEqual(health.plugins.broken, { state: 'failed', version: '1.0.0', optional: true, subscribes: [], error });
       assert.equal((health.plugins.echo as { state: string }).state, 'running');
 
       await h.client.publish('in/ping', 'x');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Client } from 'aedes';
+import { SIGNAL_GRACE_MS } from '../../core/commands/start.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { TestClient } from '../helpers/mqtt.js';
 import { fixture, tempDir } from '../helpers/paths.js';
@@ -64,6 +65,8 @@ describe('Graceful shutdown of the CLI', () => {
     await slow.waitFor('started', 'm1', 1);
     first.child.kill('SIGTERM');
     await first.waitForLog((l) => l.msg === 'shutting down');
+    // A repeat within the grace is the same request (npm passes a Ctrl-C on), so wait past it.
+    await new Promise((r) => setTimeout(r, SIGNAL_GRACE_MS + 200));
     // Without the second signal the runtime would wait for m1 until its shutdown deadline, then exit 0.
     assert.deepEqual(await slow.kill('SIGTERM'), { code: 1, signal: null });
     assert.ok(first.logs.some((l) => l.msg === 'second signal: exiting at once'));
@@ -114,6 +117,22 @@ describe('Stopping before the runtime is fully up', () => {
     const fatal = child.logs.find((l) => l.level === 'fatal');
     assert.match(String(fatal?.msg), /Switchboard did not start: .*the port is in use/);
     assert.ok(child.logs.some((l) => l.msg === 'plugin running' && l.plugin === 'e2e-lingering'));
+    // One clear line: no stack trace at the info level, and no stopping/stopped of a run that never started.
+    assert.equal(fatal?.err, undefined);
+    assert.ok(!child.logs.some((l) => l.msg === 'stopped' || /^stopping/.test(l.msg)), child.stdout);
+  });
+
+  it('says "the port is in use" in one line when the embedded broker\'s port is taken', async () => {
+    const file = await writeConfig(dir.path, testConfig({ broker: { embedded: true, port: broker.port } }));
+    child = new RuntimeProcess(['start', '--config', file]);
+    assert.deepEqual(await child.exited, { code: 1, signal: null });
+    const lines = child.stdout.trim().split('\n');
+    assert.equal(lines.length, 1, child.stdout);
+    const fatal = JSON.parse(lines[0]!) as Record<string, unknown>;
+    assert.equal(fatal.level, 'fatal');
+    assert.match(String(fatal.msg), new RegExp(`^Switchboard did not start: the embedded broker cannot listen on 127\\.0\\.0\\.1:${broker.port}: the port is in use`));
+    assert.equal(fatal.err, undefined);
+    assert.equal(child.stderr, '');
   });
 });
 
