@@ -5,15 +5,18 @@ import type { RuntimeConfig } from './config/load-config.js';
 import { Health } from './health.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { Pipeline } from './pipeline.js';
+import { StatusPage } from './status/status-page.js';
 import { TOKENS } from './tokens.js';
 
-/** The operations endpoints: GET /healthz (200 healthy, 503 otherwise, JSON either way) and GET /metrics (Prometheus). */
+/** The status page (GET /, see StatusPage) and the operations endpoints: GET /healthz (200 healthy, 503 otherwise, JSON either way) and GET /metrics (Prometheus). */
 @injectable()
 export class HttpServer {
   readonly #config: RuntimeConfig;
   readonly #health: Health;
   readonly #metrics: Metrics;
   readonly #log: Logger;
+  readonly #status: StatusPage | null;
   #server: Server | null = null;
 
   constructor(
@@ -21,11 +24,13 @@ export class HttpServer {
     @inject(Health) health: Health,
     @inject(Metrics) metrics: Metrics,
     @inject(TOKENS.Logger) log: Logger,
+    @inject(Pipeline) pipeline: Pipeline,
   ) {
     this.#config = config;
     this.#health = health;
     this.#metrics = metrics;
     this.#log = log.child({ component: 'http' });
+    this.#status = config.core.http.enabled ? new StatusPage(config, pipeline, health, this.#log) : null;
   }
 
   /** The address it listens on, e.g. http://127.0.0.1:9883, or undefined when off. */
@@ -47,13 +52,14 @@ export class HttpServer {
     this.#server = server;
     const address = server.address() as AddressInfo;
     this.url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-    this.#log.info({ url: this.url }, 'serving /healthz and /metrics');
+    this.#log.info({ url: this.url }, 'serving the status page, /healthz and /metrics');
   }
 
   async stop(): Promise<void> {
     const server = this.#server;
     this.#server = null;
     if (!server) return;
+    this.#status?.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -62,13 +68,13 @@ export class HttpServer {
     const path = (req.url ?? '/').split('?')[0];
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'application/json', JSON.stringify({ error: 'only GET is supported' }));
+      if (this.#status?.handles(path)) return await this.#status.serve(req, res, path);
       if (path === '/healthz') {
         const report = this.#health.report();
         return send(res, report.status === 'ok' ? 200 : 503, 'application/json', JSON.stringify(report, null, 2));
       }
       if (path === '/metrics') return send(res, 200, this.#metrics.registry.contentType, await this.#metrics.registry.metrics());
-      if (path === '/') return send(res, 200, 'application/json', JSON.stringify({ name: 'switchboard', endpoints: ['/healthz', '/metrics'] }));
-      send(res, 404, 'application/json', JSON.stringify({ error: `no such endpoint: ${path}`, endpoints: ['/healthz', '/metrics'] }));
+      send(res, 404, 'application/json', JSON.stringify({ error: `no such endpoint: ${path}`, endpoints: ['/', '/healthz', '/metrics'] }));
     } catch (err) {
       this.#log.error({ err, path }, 'request failed');
       send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }));

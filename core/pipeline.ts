@@ -69,6 +69,8 @@ export interface DeadLetterTarget {
   topic: string;
 }
 
+export type PublishedObserver = (connection: string, topic: string, body: string | Buffer) => void;
+
 const EVENT_TYPE = /^[A-Za-z0-9_.-]+$/;
 
 /**
@@ -92,11 +94,17 @@ export class Pipeline {
   #dispatching = false;
   #waits: Promise<unknown>[] | null = null;
   #transformCount = 0;
+  readonly #published: PublishedObserver[] = [];
 
   constructor(connections: ReadonlyMap<string, Connection>, log: Logger, metrics: Metrics) {
     this.#connections = connections;
     this.#metrics = metrics;
     this.#core = new PluginProbe('core', log, metrics);
+  }
+
+  /** Sees every message as it leaves, after the guards (the status page reads device states this way). */
+  onPublished(observer: PublishedObserver): void {
+    this.#published.push(observer);
   }
 
   setDeadLetter(target: DeadLetterTarget | null): void {
@@ -250,6 +258,7 @@ export class Pipeline {
     const body = raw ? (out.payload as string | Buffer) : JSON.stringify(out.payload);
     if (body === undefined) throw new Error(`cannot publish ${String(out.payload)} to ${out.topic}: not serializable`);
     const done = target.publish(out.topic, body, out.qos, out.retain, durable, !raw);
+    for (const observer of this.#published) observer(out.connection, out.topic, body);
     if (done && this.#dispatching) (this.#waits ??= []).push(done);
   }
 

@@ -1,0 +1,142 @@
+import { DEVICE_REMOVED, DEVICE_UPDATED, type Device } from '../devices.js';
+import type { BusEvent } from '../bus.js';
+
+/** A device as the board shows it: what the registry announced, and what its state says of its alarm. */
+export interface BoardDevice {
+  id: string;
+  name: string;
+  kind: 'hub' | 'device';
+  source: string;
+  model?: string;
+  area?: string;
+  /** The alarm capability's value is ON. */
+  alarm: boolean;
+  /** The alarm capability's details: the alerts listed against it, each with its alertstatus. */
+  alerts: Record<string, unknown>[];
+  /** Latest state published for it, null until one is. */
+  state: Record<string, unknown> | null;
+}
+
+export interface BoardHub extends BoardDevice {
+  devices: BoardDevice[];
+}
+
+export interface Board {
+  hubs: BoardHub[];
+  /** Devices whose hub is not known. */
+  unattached: BoardDevice[];
+}
+
+interface Entry {
+  device: Device;
+  source: string;
+  state: Record<string, unknown> | null;
+}
+
+/**
+ * The alarm board, fed only by what the core sees: the device registry's bus events (which device,
+ * which hub, where its state is) and the state messages the plugins publish (after the guards). Any
+ * plugin that announces devices with an alarm capability shows here; the core knows none of them.
+ */
+export class AlarmBoard {
+  readonly #devices = new Map<string, Entry>();
+  /** `<connection> <topic>` of each device's state topic -> device id. */
+  readonly #byTopic = new Map<string, string>();
+
+  /** Takes a bus event; true if the board changed. */
+  event(event: BusEvent): boolean {
+    if (event.type === DEVICE_UPDATED) {
+      const device = event.data as Device;
+      if (!device || typeof device.id !== 'string') return false;
+      const old = this.#devices.get(device.id);
+      if (old) this.#byTopic.delete(key(old.device.connection, old.device.stateTopic));
+      this.#devices.set(device.id, { device, source: event.source, state: old?.state ?? null });
+      this.#byTopic.set(key(device.connection, device.stateTopic), device.id);
+      return true;
+    }
+    if (event.type === DEVICE_REMOVED) {
+      const id = (event.data as { id?: unknown } | null)?.id;
+      const old = typeof id === 'string' ? this.#devices.get(id) : undefined;
+      if (!old) return false;
+      this.#devices.delete(old.device.id);
+      this.#byTopic.delete(key(old.device.connection, old.device.stateTopic));
+      return true;
+    }
+    return false;
+  }
+
+  /** Takes a published message; true if it was a known device's state. */
+  published(connection: string, topic: string, body: string | Buffer): boolean {
+    const id = this.#byTopic.get(key(connection, topic));
+    if (id === undefined) return false;
+    const entry = this.#devices.get(id)!;
+    const text = body.toString();
+    if (text === '') {
+      entry.state = null;
+      return true;
+    }
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      entry.state = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+    } catch {
+      entry.state = null;
+    }
+    return true;
+  }
+
+  /** In alarm first, then by name. */
+  snapshot(): Board {
+    const hubs = new Map<string, BoardHub>();
+    const unattached: BoardDevice[] = [];
+    for (const entry of this.#devices.values()) if (entry.device.kind === 'hub') hubs.set(entry.device.id, { ...view(entry), devices: [] });
+    for (const entry of this.#devices.values()) {
+      if (entry.device.kind === 'hub') continue;
+      const hub = entry.device.via === undefined ? undefined : hubs.get(entry.device.via);
+      (hub ? hub.devices : unattached).push(view(entry));
+    }
+    const order = (a: BoardDevice, b: BoardDevice): number => rank(b) - rank(a) || a.name.localeCompare(b.name);
+    for (const hub of hubs.values()) hub.devices.sort(order);
+    const sortedHubs = [...hubs.values()].sort((a, b) => hubRank(b) - hubRank(a) || a.name.localeCompare(b.name));
+    return { hubs: sortedHubs, unattached: unattached.sort(order) };
+  }
+}
+
+function key(connection: string, topic: string): string {
+  return `${connection} ${topic}`;
+}
+
+function view(entry: Entry): BoardDevice {
+  const { device, state } = entry;
+  const capability = device.capabilities.find((c) => c.type === 'alarm');
+  const value = capability?.field ? at(state, capability.field) : undefined;
+  const details = capability?.attributesField ? at(state, capability.attributesField) : undefined;
+  const alerts = Array.isArray(details) ? details.filter((a): a is Record<string, unknown> => a !== null && typeof a === 'object') : [];
+  const out: BoardDevice = { id: device.id, name: device.name, kind: device.kind, source: entry.source, alarm: value === 'ON' || value === true, alerts, state };
+  if (device.model) out.model = device.model;
+  if (device.area) out.area = device.area;
+  return out;
+}
+
+/** 2: an alert still sounding; 1: in alarm but silenced (every alert CANCEL), or alerts listed; 0: quiet. */
+function rank(device: BoardDevice): number {
+  const sounding = device.alerts.some((a) => {
+    const status = a.alertstatus;
+    const statuses = Array.isArray(status) ? status : [status];
+    return statuses.some((s) => typeof s === 'string' && s !== 'CANCEL');
+  });
+  if (device.alarm && (sounding || device.alerts.length === 0)) return 2;
+  return device.alarm || device.alerts.length > 0 ? 1 : 0;
+}
+
+function hubRank(hub: BoardHub): number {
+  return Math.max(rank(hub), ...hub.devices.map(rank));
+}
+
+function at(value: unknown, path: string): unknown {
+  let here = value;
+  for (const part of path.split('.')) {
+    if (here === null || typeof here !== 'object') return undefined;
+    here = (here as Record<string, unknown>)[part];
+  }
+  return here;
+}

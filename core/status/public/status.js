@@ -1,0 +1,179 @@
+// The status page: one server-sent event stream (status/stream) keeps it current, no reloads.
+'use strict';
+
+const MAX_ROWS = 200;
+const state = { health: null, board: { hubs: [], unattached: [] }, events: [] };
+
+function $(id) {
+  return document.getElementById(id);
+}
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null) continue;
+    if (k === 'class') node.className = v;
+    else node.setAttribute(k, v);
+  }
+  for (const child of children.flat()) if (child !== undefined && child !== null) node.append(child);
+  return node;
+}
+
+const OK = new Set(['connected', 'running', 'ok']);
+const BAD = new Set(['failed', 'offline', 'closed', 'unhealthy', 'stopped']);
+
+function badge(text, tone) {
+  const t = tone || (OK.has(text) ? 'ok' : BAD.has(text) ? 'bad' : 'warn');
+  return el('span', { class: `badge ${t}` }, text);
+}
+
+function statusTone(status) {
+  if (status === null || status === undefined) return 'ok';
+  return status === 'CANCEL' ? 'warn' : 'bad';
+}
+
+function time(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString();
+}
+
+function renderHealth() {
+  const h = state.health;
+  if (!h) return;
+  $('version').textContent = `v${h.version}`;
+  $('phase').replaceWith(Object.assign(badge(h.phase === 'running' && h.status !== 'ok' ? 'unhealthy' : h.phase), { id: 'phase' }));
+  const problems = $('problems');
+  problems.hidden = h.problems.length === 0;
+  problems.textContent = h.problems.join(' · ');
+  const conns = $('connections').tBodies[0];
+  conns.replaceChildren(
+    ...Object.entries(h.connections).map(([name, c]) =>
+      el('tr', { 'data-connection': name }, el('td', {}, name), el('td', { class: 'mono' }, c.url), el('td', {}, badge(c.state), c.lastError ? el('div', { class: 'muted small' }, c.lastError) : null), el('td', { class: 'muted' }, time(c.since))),
+    ),
+  );
+  const plugins = $('plugins').tBodies[0];
+  plugins.replaceChildren(
+    ...Object.entries(h.plugins).map(([name, p]) =>
+      el(
+        'tr',
+        { 'data-plugin': name },
+        el('td', {}, name, el('div', { class: 'muted small' }, p.version)),
+        el('td', {}, badge(p.state), p.error ? el('div', { class: 'muted small' }, p.error) : null),
+        el('td', { class: 'mono' }, p.subscribes.length ? p.subscribes.join('\n') : el('span', { class: 'muted' }, 'nothing')),
+      ),
+    ),
+  );
+}
+
+function alertLine(alert) {
+  const statuses = Array.isArray(alert.alertstatus) ? alert.alertstatus : [alert.alertstatus];
+  const what = [alert.eventtype, alert.description, alert.room, alert.location, alert.count !== undefined ? `${alert.count} alert(s)` : undefined]
+    .filter((x) => typeof x === 'string' || typeof x === 'number')
+    .filter((x, i, all) => all.indexOf(x) === i && !statuses.includes(x));
+  const when = alert.raiseddate ? ` · ${time(alert.raiseddate)}` : '';
+  return el(
+    'li',
+    { 'data-alert': alert.alertid ?? alert.device ?? '' },
+    ...statuses.map((s) => el('span', { class: `badge ${statusTone(s)}`, 'data-alertstatus': s }, String(s))),
+    el('span', {}, what.join(' · ') + when),
+  );
+}
+
+function deviceView(d) {
+  const sounding = d.alerts.some((a) => [].concat(a.alertstatus).some((s) => s && s !== 'CANCEL'));
+  const label = d.alerts.length === 0 ? (d.alarm ? badge('ALARM', 'bad') : badge('OK', 'ok')) : sounding ? badge('ALARM', 'bad') : badge('SILENCED', 'warn');
+  return el(
+    'div',
+    { class: 'device', 'data-device': d.id },
+    el('div', { class: 'device-head' }, el('span', {}, d.name, d.area ? el('span', { class: 'muted' }, ` · ${d.area}`) : null), label),
+    d.model ? el('div', { class: 'muted small' }, d.model) : null,
+    d.alerts.length ? el('ul', { class: 'alerts' }, d.alerts.map(alertLine)) : null,
+  );
+}
+
+function hubTone(hub) {
+  const all = [hub, ...hub.devices];
+  const listed = all.some((d) => d.alerts.length > 0 || d.alarm);
+  const sounding = all.some((d) => (d.alarm && d.alerts.length === 0) || d.alerts.some((a) => [].concat(a.alertstatus).some((s) => s && s !== 'CANCEL')));
+  return sounding ? 'alarm' : listed ? 'silenced' : 'ok';
+}
+
+function renderBoard() {
+  const { hubs, unattached } = state.board;
+  const box = $('alarms');
+  if (hubs.length === 0 && unattached.length === 0) {
+    box.replaceChildren(el('p', { class: 'muted' }, 'No devices announced yet.'));
+    return;
+  }
+  const cards = hubs.map((hub) => {
+    const tone = hubTone(hub);
+    return el(
+      'div',
+      { class: `hub ${tone}`, 'data-hub': hub.id },
+      el(
+        'div',
+        { class: 'hub-head' },
+        el('span', { class: 'hub-name' }, hub.name),
+        el('span', {}, el('span', { class: 'muted small' }, `${hub.source} · ${hub.devices.length} device${hub.devices.length === 1 ? '' : 's'} `), tone === 'alarm' ? badge('IN ALARM', 'bad') : tone === 'silenced' ? badge('SILENCED', 'warn') : badge('OK', 'ok')),
+      ),
+      hub.devices.length ? hub.devices.map(deviceView) : el('div', { class: 'muted small' }, 'No devices.'),
+    );
+  });
+  if (unattached.length) cards.push(el('div', { class: 'hub', 'data-hub': '' }, el('div', { class: 'hub-head' }, el('span', { class: 'hub-name' }, 'Other devices')), unattached.map(deviceView)));
+  box.replaceChildren(el('div', { class: 'hubs' }, cards));
+}
+
+function eventRow(e) {
+  const data = JSON.stringify(e.data);
+  return el('tr', { 'data-event': e.type }, el('td', { class: 'muted' }, time(e.time)), el('td', { class: 'mono' }, e.type), el('td', {}, e.source), el('td', { class: 'data' }, data && data.length > 400 ? `${data.slice(0, 400)}…` : data));
+}
+
+function matches(e) {
+  const q = $('filter').value.trim().toLowerCase();
+  return !q || e.type.toLowerCase().includes(q) || JSON.stringify(e.data).toLowerCase().includes(q);
+}
+
+function renderEvents() {
+  const rows = [];
+  for (let i = state.events.length - 1; i >= 0 && rows.length < MAX_ROWS; i--) if (matches(state.events[i])) rows.push(eventRow(state.events[i]));
+  $('events').tBodies[0].replaceChildren(...rows);
+}
+
+function addEvent(e) {
+  state.events.push(e);
+  if (state.events.length > MAX_ROWS) state.events.shift();
+  if (!matches(e)) return;
+  const body = $('events').tBodies[0];
+  body.prepend(eventRow(e));
+  while (body.rows.length > MAX_ROWS) body.deleteRow(-1);
+}
+
+function connect() {
+  const stream = new EventSource('status/stream');
+  const live = $('live');
+  stream.onopen = () => (live.className = 'on');
+  stream.onerror = () => (live.className = 'off');
+  stream.addEventListener('snapshot', (m) => {
+    const snap = JSON.parse(m.data);
+    state.health = snap.health;
+    state.board = snap.board;
+    state.events = snap.events;
+    renderHealth();
+    renderBoard();
+    renderEvents();
+  });
+  stream.addEventListener('health', (m) => {
+    state.health = JSON.parse(m.data);
+    renderHealth();
+  });
+  stream.addEventListener('board', (m) => {
+    state.board = JSON.parse(m.data);
+    renderBoard();
+  });
+  stream.addEventListener('event', (m) => addEvent(JSON.parse(m.data)));
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('filter').addEventListener('input', renderEvents);
+  connect();
+});

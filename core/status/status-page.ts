@@ -1,0 +1,170 @@
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BusEvent } from '../bus.js';
+import type { RuntimeConfig } from '../config/load-config.js';
+import type { Health } from '../health.js';
+import { checkHttpAuth, httpAuthProblem, isLoopbackAddress } from '../http-auth.js';
+import type { Logger } from '../logger.js';
+import type { Pipeline } from '../pipeline.js';
+import { AlarmBoard } from './alarm-board.js';
+
+/** The page's files, served as they are: no build step. From dist/core/status/ back to the sources' folder. */
+const PUBLIC = new URL('../../../core/status/public/', import.meta.url);
+const FILES: Readonly<Record<string, [file: string, type: string]>> = {
+  '/': ['index.html', 'text/html; charset=utf-8'],
+  '/status.js': ['status.js', 'text/javascript; charset=utf-8'],
+  '/status.css': ['status.css', 'text/css; charset=utf-8'],
+};
+const STREAM = '/status/stream';
+const SNAPSHOT = '/status/state';
+/** Events kept for a page that opens now. */
+const RECENT = 200;
+const HEALTH_EVERY_MS = 1000;
+
+interface TailEvent {
+  type: string;
+  source: string;
+  time: string;
+  id?: string;
+  data: unknown;
+}
+
+/**
+ * The status page: connections, plugins, the alarm board and a live tail of events, read-only. Events
+ * are taken from the bus, i.e. after every transform and guard (what publishers see, privacy applied),
+ * and device states from what is published, after the guards too. Served to loopback clients when
+ * http.auth is none; with http.auth set, to whoever authenticates.
+ */
+export class StatusPage {
+  readonly #config: RuntimeConfig;
+  readonly #health: Health;
+  readonly #log: Logger;
+  readonly #board = new AlarmBoard();
+  readonly #recent: TailEvent[] = [];
+  readonly #exclude: ReadonlySet<string>;
+  readonly #clients = new Set<ServerResponse>();
+  #boardDirty = false;
+  #healthTimer: NodeJS.Timeout | null = null;
+  #lastHealth = '';
+
+  constructor(config: RuntimeConfig, pipeline: Pipeline, health: Health, log: Logger) {
+    this.#config = config;
+    this.#health = health;
+    this.#log = log;
+    this.#exclude = new Set(config.core.events.exclude);
+    pipeline.bus.on('*', (event) => this.#event(event));
+    pipeline.onPublished((connection, topic, body) => {
+      try {
+        if (this.#board.published(connection, topic, body)) this.#boardChanged();
+      } catch (err) {
+        this.#log.error({ err, topic }, 'the status page could not read a device state');
+      }
+    });
+    const problem = httpAuthProblem(config.core.http.auth);
+    if (problem) this.#log.warn(`http.auth: ${problem}; the status page lets nobody in`);
+  }
+
+  handles(path: string): boolean {
+    return path in FILES || path === STREAM || path === SNAPSHOT;
+  }
+
+  async serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const auth = this.#config.core.http.auth;
+    if ((auth.type ?? 'none') === 'none' && !isLoopbackAddress(req.socket.remoteAddress)) {
+      return plain(res, 403, 'The status page is served to loopback clients only; set http.auth to serve it to others.');
+    }
+    const allowed = checkHttpAuth(req, auth);
+    if (!allowed.ok) return plain(res, allowed.status, allowed.reason, allowed.headers);
+    if (path === STREAM) return this.#stream(req, res);
+    if (path === SNAPSHOT) return send(res, 200, 'application/json', JSON.stringify(this.#snapshot()));
+    const [file, type] = FILES[path]!;
+    send(res, 200, type, await readFile(new URL(file, PUBLIC)));
+  }
+
+  /** Ends the open streams (at shutdown). */
+  close(): void {
+    for (const res of this.#clients) res.end();
+    this.#clients.clear();
+    this.#stopHealth();
+  }
+
+  #snapshot(): Record<string, unknown> {
+    return { health: this.#health.report(), board: this.#board.snapshot(), events: this.#recent };
+  }
+
+  #stream(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write(`retry: 2000\n\n`);
+    sse(res, 'snapshot', this.#snapshot());
+    this.#clients.add(res);
+    req.once('close', () => {
+      this.#clients.delete(res);
+      if (this.#clients.size === 0) this.#stopHealth();
+    });
+    // Connection and plugin states change without an event: sent when they differ from the last sent.
+    this.#healthTimer ??= setInterval(() => this.#sendHealth(), HEALTH_EVERY_MS);
+    this.#healthTimer.unref();
+  }
+
+  #event(event: BusEvent): void {
+    if (this.#board.event(event)) this.#boardChanged();
+    if (this.#exclude.has(event.type)) return;
+    const tail: TailEvent = { type: event.type, source: event.source, time: event.time, data: event.data };
+    if (event.id !== undefined) tail.id = event.id;
+    this.#recent.push(tail);
+    if (this.#recent.length > RECENT) this.#recent.shift();
+    if (this.#clients.size === 0) return;
+    try {
+      this.#broadcast('event', tail);
+    } catch (err) {
+      this.#log.error({ err, event: event.type }, 'the status page could not send an event');
+    }
+  }
+
+  /** A burst of changes (a replay, every device announced at start) is sent once, at the end of the turn. */
+  #boardChanged(): void {
+    if (this.#boardDirty || this.#clients.size === 0) return;
+    this.#boardDirty = true;
+    setImmediate(() => {
+      this.#boardDirty = false;
+      this.#broadcast('board', this.#board.snapshot());
+    });
+  }
+
+  #sendHealth(): void {
+    const health = this.#health.report();
+    const text = JSON.stringify({ ...health, uptimeSeconds: 0 });
+    if (text === this.#lastHealth) return;
+    this.#lastHealth = text;
+    this.#broadcast('health', health);
+  }
+
+  #stopHealth(): void {
+    if (this.#healthTimer) clearInterval(this.#healthTimer);
+    this.#healthTimer = null;
+    this.#lastHealth = '';
+  }
+
+  #broadcast(name: string, data: unknown): void {
+    const frame = frameOf(name, data);
+    for (const res of this.#clients) res.write(frame);
+  }
+}
+
+function frameOf(name: string, data: unknown): string {
+  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+function sse(res: ServerResponse, name: string, data: unknown): void {
+  res.write(frameOf(name, data));
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.end(body);
+}
+
+function plain(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(`${text}\n`);
+}
