@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import type { BusEvent } from '../../core/bus.js';
+import { DEVICE_REMOVED, DEVICE_UPDATED, type Device } from '../../core/devices.js';
+import { AlarmBoard } from '../../core/status/alarm-board.js';
+
+function announce(board: AlarmBoard, device: Omit<Device, 'connection' | 'stateTopic' | 'capabilities'>): void {
+  const full: Device = { ...device, connection: 'local', stateTopic: `state/${device.id}`, capabilities: [{ key: 'alarm', type: 'alarm', field: 'alarm', attributesField: 'alerts' }] };
+  board.event(event(DEVICE_UPDATED, full));
+}
+
+function event(type: string, data: unknown): BusEvent {
+  return { type, data, time: new Date().toISOString(), source: 'test' };
+}
+
+function state(board: AlarmBoard, id: string, value: object | ''): boolean {
+  return board.published('local', `state/${id}`, value === '' ? '' : JSON.stringify(value));
+}
+
+describe('Status page: the alarm board', () => {
+  it('groups devices under their hub and reads the alarm and its alerts from the published state', () => {
+    const board = new AlarmBoard();
+    announce(board, { id: 'home', kind: 'hub', name: 'Home' });
+    announce(board, { id: 'hall', kind: 'device', name: 'Hall', via: 'home', area: 'Hallway' });
+    assert.equal(state(board, 'hall', { alarm: 'ON', alerts: [{ alertid: 'a1', alertstatus: 'FIRE_ALARM' }] }), true);
+    assert.equal(board.published('local', 'state/other', '{}'), false, 'a topic of no known device');
+    const { hubs, unattached } = board.snapshot();
+    assert.deepEqual(unattached, []);
+    assert.equal(hubs.length, 1);
+    assert.deepEqual(hubs[0]!.devices.map((d) => [d.id, d.alarm, d.area, d.alerts]), [['hall', true, 'Hallway', [{ alertid: 'a1', alertstatus: 'FIRE_ALARM' }]]]);
+  });
+
+  it('puts what is in alarm first: sounding, then silenced, then quiet; hubs likewise', () => {
+    const board = new AlarmBoard();
+    for (const name of ['A quiet home', 'B silenced home', 'C alarm home']) announce(board, { id: name[0]!, kind: 'hub', name });
+    announce(board, { id: 'a1', kind: 'device', name: 'a1', via: 'A' });
+    announce(board, { id: 'b1', kind: 'device', name: 'b1', via: 'B' });
+    announce(board, { id: 'c1', kind: 'device', name: 'c1 quiet', via: 'C' });
+    announce(board, { id: 'c2', kind: 'device', name: 'c2 silenced', via: 'C' });
+    announce(board, { id: 'c3', kind: 'device', name: 'c3 sounding', via: 'C' });
+    state(board, 'b1', { alarm: 'ON', alerts: [{ alertid: 'x', alertstatus: 'CANCEL' }] });
+    state(board, 'c2', { alarm: 'ON', alerts: [{ alertid: 'y', alertstatus: 'CANCEL' }] });
+    state(board, 'c3', { alarm: 'ON', alerts: [{ alertid: 'z', alertstatus: 'CO_ALARM' }] });
+    const { hubs } = board.snapshot();
+    assert.deepEqual(hubs.map((h) => h.name), ['C alarm home', 'B silenced home', 'A quiet home']);
+    assert.deepEqual(hubs[0]!.devices.map((d) => d.name), ['c3 sounding', 'c2 silenced', 'c1 quiet']);
+  });
+
+  it('forgets a removed device, and a cleared state (empty retained message) shows no alarm', () => {
+    const board = new AlarmBoard();
+    announce(board, { id: 'home', kind: 'hub', name: 'Home' });
+    announce(board, { id: 'hall', kind: 'device', name: 'Hall', via: 'home' });
+    announce(board, { id: 'loft', kind: 'device', name: 'Loft', via: 'home' });
+    state(board, 'hall', { alarm: 'ON', alerts: [{ alertid: 'a1', alertstatus: 'FIRE_ALARM' }] });
+    state(board, 'hall', '');
+    assert.equal(board.event(event(DEVICE_REMOVED, { id: 'loft' })), true);
+    assert.equal(board.event(event(DEVICE_REMOVED, { id: 'nobody' })), false);
+    const devices = board.snapshot().hubs[0]!.devices;
+    assert.deepEqual(devices.map((d) => [d.id, d.alarm, d.alerts.length]), [['hall', false, 0]]);
+  });
+
+  it('lists devices whose hub is unknown apart', () => {
+    const board = new AlarmBoard();
+    announce(board, { id: 'lone', kind: 'device', name: 'Lone', via: 'nowhere' });
+    assert.deepEqual(board.snapshot().unattached.map((d) => d.id), ['lone']);
+  });
+});
