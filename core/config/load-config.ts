@@ -184,7 +184,17 @@ function mergeWithConvict(file: Record<string, unknown>, env: NodeJS.ProcessEnv,
       else if (line.includes(': ')) addNew(problems, [fromEnvironment({ path: line.slice(0, line.indexOf(': ')), message: line.slice(line.indexOf(': ') + 2) }, env)]);
     }
   }
-  return config.getProperties();
+  return dropUnset(config.getProperties(), coreSchema);
+}
+
+/** Convict gives a key without a default (an optional secret, say) the value null: unset means absent. */
+function dropUnset(value: Record<string, unknown>, schema: { properties?: Record<string, unknown> }): Record<string, unknown> {
+  for (const [key, prop] of Object.entries(schema.properties ?? {}) as [string, { properties?: Record<string, unknown>; default?: unknown }][]) {
+    const here = value[key];
+    if (prop.properties && here && typeof here === 'object') dropUnset(here as Record<string, unknown>, prop);
+    else if (here === null && prop.default === undefined) delete value[key];
+  }
+  return value;
 }
 
 /** Says so when a problem's value came from its environment variable rather than the file. */

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BusEvent } from '../bus.js';
 import type { RuntimeConfig } from '../config/load-config.js';
 import type { Health } from '../health.js';
-import { checkHttpAuth, httpAuthProblem, isLoopbackAddress } from '../http-auth.js';
+import { checkHttpAuth, isLoopbackAddress } from '../http-auth.js';
 import type { Logger } from '../logger.js';
 import type { Pipeline } from '../pipeline.js';
 import { AlarmBoard } from './alarm-board.js';
@@ -60,8 +60,6 @@ export class StatusPage {
         this.#log.error({ err, topic }, 'the status page could not read a device state');
       }
     });
-    const problem = httpAuthProblem(config.core.http.auth);
-    if (problem) this.#log.warn(`http.auth: ${problem}; the status page lets nobody in`);
   }
 
   handles(path: string): boolean {
