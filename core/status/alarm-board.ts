@@ -30,7 +30,8 @@ export interface Board {
 interface Entry {
   device: Device;
   source: string;
-  state: Record<string, unknown> | null;
+  /** The state as published; parsed only when the board is looked at, so the message path pays a map lookup. */
+  body: string | Buffer | null;
 }
 
 /**
@@ -50,7 +51,7 @@ export class AlarmBoard {
       if (!device || typeof device.id !== 'string') return false;
       const old = this.#devices.get(device.id);
       if (old) this.#byTopic.delete(key(old.device.connection, old.device.stateTopic));
-      this.#devices.set(device.id, { device, source: event.source, state: old?.state ?? null });
+      this.#devices.set(device.id, { device, source: event.source, body: old?.body ?? null });
       this.#byTopic.set(key(device.connection, device.stateTopic), device.id);
       return true;
     }
@@ -69,18 +70,7 @@ export class AlarmBoard {
   published(connection: string, topic: string, body: string | Buffer): boolean {
     const id = this.#byTopic.get(key(connection, topic));
     if (id === undefined) return false;
-    const entry = this.#devices.get(id)!;
-    const text = body.toString();
-    if (text === '') {
-      entry.state = null;
-      return true;
-    }
-    try {
-      const parsed = JSON.parse(text) as unknown;
-      entry.state = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
-    } catch {
-      entry.state = null;
-    }
+    this.#devices.get(id)!.body = body.length === 0 ? null : body;
     return true;
   }
 
@@ -105,8 +95,19 @@ function key(connection: string, topic: string): string {
   return `${connection} ${topic}`;
 }
 
+function parse(body: string | Buffer | null): Record<string, unknown> | null {
+  if (body === null) return null;
+  try {
+    const parsed = JSON.parse(body.toString()) as unknown;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 function view(entry: Entry): BoardDevice {
-  const { device, state } = entry;
+  const { device } = entry;
+  const state = parse(entry.body);
   const capability = device.capabilities.find((c) => c.type === 'alarm');
   const value = capability?.field ? at(state, capability.field) : undefined;
   const details = capability?.attributesField ? at(state, capability.attributesField) : undefined;
