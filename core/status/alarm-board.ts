@@ -1,6 +1,13 @@
 import { DEVICE_REMOVED, DEVICE_UPDATED, type Device } from '../devices.js';
 import type { BusEvent } from '../bus.js';
 
+/**
+ * alarm: in alarm with an alert still sounding (or none listed); silenced: in alarm, every alert silenced
+ * (CANCEL); problem: alerts listed (maintenance, faults) but not in alarm; ok: nothing listed.
+ */
+export type Condition = 'alarm' | 'silenced' | 'problem' | 'ok';
+const RANK: Readonly<Record<Condition, number>> = { alarm: 3, silenced: 2, problem: 1, ok: 0 };
+
 /** A device as the board shows it: what the registry announced, and what its state says of its alarm. */
 export interface BoardDevice {
   id: string;
@@ -13,6 +20,7 @@ export interface BoardDevice {
   alarm: boolean;
   /** The alarm capability's details: the alerts listed against it, each with its alertstatus. */
   alerts: Record<string, unknown>[];
+  condition: Condition;
   /** Latest state published for it, null until one is. */
   state: Record<string, unknown> | null;
 }
@@ -78,15 +86,19 @@ export class AlarmBoard {
   snapshot(): Board {
     const hubs = new Map<string, BoardHub>();
     const unattached: BoardDevice[] = [];
-    for (const entry of this.#devices.values()) if (entry.device.kind === 'hub') hubs.set(entry.device.id, { ...view(entry), devices: [] });
+      for (const entry of this.#devices.values()) if (entry.device.kind === 'hub') hubs.set(entry.device.id, { ...view(entry), devices: [] });
     for (const entry of this.#devices.values()) {
       if (entry.device.kind === 'hub') continue;
       const hub = entry.device.via === undefined ? undefined : hubs.get(entry.device.via);
       (hub ? hub.devices : unattached).push(view(entry));
     }
-    const order = (a: BoardDevice, b: BoardDevice): number => rank(b) - rank(a) || a.name.localeCompare(b.name);
-    for (const hub of hubs.values()) hub.devices.sort(order);
-    const sortedHubs = [...hubs.values()].sort((a, b) => hubRank(b) - hubRank(a) || a.name.localeCompare(b.name));
+    const order = (a: BoardDevice, b: BoardDevice): number => RANK[b.condition] - RANK[a.condition] || a.name.localeCompare(b.name);
+    for (const hub of hubs.values()) {
+      hub.devices.sort(order);
+      // A hub is as bad as the worst of its devices.
+      if (hub.devices[0] && RANK[hub.devices[0].condition] > RANK[hub.condition]) hub.condition = hub.devices[0].condition;
+    }
+    const sortedHubs = [...hubs.values()].sort(order);
     return { hubs: sortedHubs, unattached: unattached.sort(order) };
   }
 }
@@ -112,25 +124,17 @@ function view(entry: Entry): BoardDevice {
   const value = capability?.field ? at(state, capability.field) : undefined;
   const details = capability?.attributesField ? at(state, capability.attributesField) : undefined;
   const alerts = Array.isArray(details) ? details.filter((a): a is Record<string, unknown> => a !== null && typeof a === 'object') : [];
-  const out: BoardDevice = { id: device.id, name: device.name, kind: device.kind, source: entry.source, alarm: value === 'ON' || value === true, alerts, state };
+  const alarm = value === 'ON' || value === true;
+  const out: BoardDevice = { id: device.id, name: device.name, kind: device.kind, source: entry.source, alarm, alerts, condition: conditionOf(alarm, alerts), state };
   if (device.model) out.model = device.model;
   if (device.area) out.area = device.area;
   return out;
 }
 
-/** 2: an alert still sounding; 1: in alarm but silenced (every alert CANCEL), or alerts listed; 0: quiet. */
-function rank(device: BoardDevice): number {
-  const sounding = device.alerts.some((a) => {
-    const status = a.alertstatus;
-    const statuses = Array.isArray(status) ? status : [status];
-    return statuses.some((s) => typeof s === 'string' && s !== 'CANCEL');
-  });
-  if (device.alarm && (sounding || device.alerts.length === 0)) return 2;
-  return device.alarm || device.alerts.length > 0 ? 1 : 0;
-}
-
-function hubRank(hub: BoardHub): number {
-  return Math.max(rank(hub), ...hub.devices.map(rank));
+function conditionOf(alarm: boolean, alerts: Record<string, unknown>[]): Condition {
+  if (!alarm) return alerts.length > 0 ? 'problem' : 'ok';
+  const silenced = alerts.length > 0 && alerts.every((a) => ([] as unknown[]).concat(a.alertstatus).every((s) => s === 'CANCEL'));
+  return silenced ? 'silenced' : 'alarm';
 }
 
 function at(value: unknown, path: string): unknown {

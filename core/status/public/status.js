@@ -27,9 +27,16 @@ function badge(text, tone) {
   return el('span', { class: `badge ${t}` }, text);
 }
 
-function statusTone(status) {
-  if (status === null || status === undefined) return 'ok';
-  return status === 'CANCEL' ? 'warn' : 'bad';
+const CONDITION = { alarm: ['IN ALARM', 'bad'], silenced: ['SILENCED', 'warn'], problem: ['PROBLEM', 'warn'], ok: ['OK', 'ok'] };
+
+function conditionBadge(condition) {
+  const [text, tone] = CONDITION[condition] || [condition, 'warn'];
+  return badge(text, tone);
+}
+
+/** An alert's status is red while its device is in alarm and it is not silenced. */
+function statusTone(status, condition) {
+  return status === 'CANCEL' || condition !== 'alarm' ? 'warn' : 'bad';
 }
 
 function time(iso) {
@@ -65,7 +72,7 @@ function renderHealth() {
   );
 }
 
-function alertLine(alert) {
+function alertLine(alert, condition) {
   const statuses = Array.isArray(alert.alertstatus) ? alert.alertstatus : [alert.alertstatus];
   const what = [alert.eventtype, alert.description, alert.room, alert.location, alert.count !== undefined ? `${alert.count} alert(s)` : undefined]
     .filter((x) => typeof x === 'string' || typeof x === 'number')
@@ -74,28 +81,19 @@ function alertLine(alert) {
   return el(
     'li',
     { 'data-alert': alert.alertid ?? alert.device ?? '' },
-    ...statuses.map((s) => el('span', { class: `badge ${statusTone(s)}`, 'data-alertstatus': s }, String(s))),
+    ...statuses.map((s) => el('span', { class: `badge ${statusTone(s, condition)}`, 'data-alertstatus': s }, String(s))),
     el('span', {}, what.join(' · ') + when),
   );
 }
 
 function deviceView(d) {
-  const sounding = d.alerts.some((a) => [].concat(a.alertstatus).some((s) => s && s !== 'CANCEL'));
-  const label = d.alerts.length === 0 ? (d.alarm ? badge('ALARM', 'bad') : badge('OK', 'ok')) : sounding ? badge('ALARM', 'bad') : badge('SILENCED', 'warn');
   return el(
     'div',
-    { class: 'device', 'data-device': d.id },
-    el('div', { class: 'device-head' }, el('span', {}, d.name, d.area ? el('span', { class: 'muted' }, ` · ${d.area}`) : null), label),
+    { class: 'device', 'data-device': d.id, 'data-condition': d.condition },
+    el('div', { class: 'device-head' }, el('span', {}, d.name, d.area ? el('span', { class: 'muted' }, ` · ${d.area}`) : null), conditionBadge(d.condition)),
     d.model ? el('div', { class: 'muted small' }, d.model) : null,
-    d.alerts.length ? el('ul', { class: 'alerts' }, d.alerts.map(alertLine)) : null,
+    d.alerts.length ? el('ul', { class: 'alerts' }, d.alerts.map((a) => alertLine(a, d.condition))) : null,
   );
-}
-
-function hubTone(hub) {
-  const all = [hub, ...hub.devices];
-  const listed = all.some((d) => d.alerts.length > 0 || d.alarm);
-  const sounding = all.some((d) => (d.alarm && d.alerts.length === 0) || d.alerts.some((a) => [].concat(a.alertstatus).some((s) => s && s !== 'CANCEL')));
-  return sounding ? 'alarm' : listed ? 'silenced' : 'ok';
 }
 
 function renderBoard() {
@@ -106,15 +104,14 @@ function renderBoard() {
     return;
   }
   const cards = hubs.map((hub) => {
-    const tone = hubTone(hub);
     return el(
       'div',
-      { class: `hub ${tone}`, 'data-hub': hub.id },
+      { class: `hub ${hub.condition}`, 'data-hub': hub.id, 'data-condition': hub.condition },
       el(
         'div',
         { class: 'hub-head' },
         el('span', { class: 'hub-name' }, hub.name),
-        el('span', {}, el('span', { class: 'muted small' }, `${hub.source} · ${hub.devices.length} device${hub.devices.length === 1 ? '' : 's'} `), tone === 'alarm' ? badge('IN ALARM', 'bad') : tone === 'silenced' ? badge('SILENCED', 'warn') : badge('OK', 'ok')),
+        el('span', {}, el('span', { class: 'muted small' }, `${hub.source} · ${hub.devices.length} device${hub.devices.length === 1 ? '' : 's'} `), conditionBadge(hub.condition)),
       ),
       hub.devices.length ? hub.devices.map(deviceView) : el('div', { class: 'muted small' }, 'No devices.'),
     );
