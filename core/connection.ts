@@ -4,7 +4,7 @@ import mqtt, { UniqueMessageIdProvider, type IClientOptions, type IPublishPacket
 import { AckGate, type AckSlot } from './ack-gate.js';
 import type { ConnectionConfig } from './config/connection-schema.js';
 import type { Logger } from './logger.js';
-import type { Completion, QoS } from './message.js';
+import type { Completion, MessageProperties, QoS } from './message.js';
 import type { Metrics } from './metrics.js';
 import { Fifo } from './fifo.js';
 import { DurableMqttStore } from './mqtt-store.js';
@@ -33,9 +33,24 @@ export interface Will {
   retain: boolean;
 }
 
+/** A subscription's QoS and its MQTT 5 options (ignored on 3.1.1, where `bridgeMode` gives No Local and Retain As Published). */
+export interface SubscriptionOptions {
+  qos: QoS;
+  noLocal?: boolean;
+  retainAsPublished?: boolean;
+  retainHandling?: 0 | 1 | 2;
+}
+
+/** What else a publish may carry: MQTT 5 properties, and a callback once the broker acknowledged it (QoS 0: once written). */
+export interface PublishExtra {
+  properties?: MessageProperties;
+  onDone?(err?: Error): void;
+}
+
 /** The parts of mqtt.js's client the ack gate hooks into (see AckGate for why). */
 interface ClientInternals {
   _sendPacket(packet: Packet, cb?: () => void, cbStorePut?: () => void, noStore?: boolean): void;
+  _writePacket(packet: Packet, cb?: () => void): void;
 }
 
 /**
@@ -48,8 +63,10 @@ export class Connection {
   readonly #log: Logger;
   readonly #metrics: Metrics;
   readonly #state: StateStore;
-  readonly #subscriptions = new Map<string, QoS>();
+  readonly #subscriptions = new Map<string, SubscriptionOptions>();
+  readonly #unsubscriptions = new Set<string>();
   readonly #connectHooks: (() => void)[] = [];
+  readonly #disconnectHooks: (() => void)[] = [];
   readonly #in: { inc(): void };
   readonly #out: { inc(): void };
   #client: MqttClient | null = null;
@@ -82,6 +99,15 @@ export class Connection {
     this.#clientId = config.clientId ?? `switchboard_${name}_${randomBytes(4).toString('hex')}`;
     this.#url = config.url;
     this.#delay = config.reconnect.minDelay;
+    if (config.will) this.#will = { ...config.will, qos: config.will.qos as QoS };
+  }
+
+  get clientId(): string {
+    return this.#clientId;
+  }
+
+  get hasWill(): boolean {
+    return this.#will !== undefined;
   }
 
   get connected(): boolean {
@@ -108,17 +134,40 @@ export class Connection {
     this.#connectHooks.push(hook);
   }
 
+  /** Runs each time an established connection is lost or closed. */
+  onDisconnect(hook: () => void): void {
+    this.#disconnectHooks.push(hook);
+  }
+
   /** The last will: published by the broker if this connection drops without saying goodbye. */
   setWill(will: Will): void {
     this.#will = will;
   }
 
-  /** Subscribes `filter` (now if connected, and on every connection that needs it). */
-  subscribe(filter: string, qos: QoS): void {
+  /**
+   * Subscribes `filter` (now if connected, and on every connection that needs it). Subscribing the same filter
+   * again keeps the highest QoS; No Local holds only if every subscriber asks for it, Retain As Published if any does.
+   */
+  subscribe(filter: string, qos: QoS, options: Omit<SubscriptionOptions, 'qos'> = {}): void {
     const known = this.#subscriptions.get(filter);
-    if (known !== undefined && known >= qos) return;
-    this.#subscriptions.set(filter, qos);
-    if (this.#client?.connected) this.#subscribe(new Map([[filter, qos]]));
+    const merged: SubscriptionOptions = known
+      ? { ...known, qos: Math.max(known.qos, qos) as QoS, noLocal: known.noLocal === true && options.noLocal === true, retainAsPublished: known.retainAsPublished === true || options.retainAsPublished === true }
+      : { ...options, qos };
+    if (known && known.qos === merged.qos && known.noLocal === merged.noLocal && known.retainAsPublished === merged.retainAsPublished) return;
+    this.#subscriptions.set(filter, merged);
+    if (this.#client?.connected) this.#subscribe(new Map([[filter, merged]]));
+  }
+
+  /** Subscribes `filter` again now, if connected: the broker sends its retained messages again (retain handling 0). */
+  resubscribe(filter: string): void {
+    const options = this.#subscriptions.get(filter);
+    if (options && this.#client?.connected) this.#subscribe(new Map([[filter, options]]));
+  }
+
+  /** Sends an UNSUBSCRIBE of `filter` on every connection (clears what a persistent session kept from earlier). */
+  unsubscribeOnConnect(filter: string): void {
+    this.#unsubscriptions.add(filter);
+    if (this.#client?.connected) this.#client.unsubscribe(filter);
   }
 
   /** Unsubscribes `filter` (now if connected, and from every later connection). */
@@ -137,6 +186,7 @@ export class Connection {
     const client = mqtt.connect(this.#url, options);
     this.#client = client;
     this.#installAckGate(client);
+    if (this.config.bridgeMode && this.config.protocolVersion !== '5') installBridgeBit(client);
     this.#window = installSendWindow(client, this.config.maxOutgoingInflight);
     this.#window.onRelease(() => this.#pump());
     client.on('connect', (connack) => {
@@ -146,6 +196,8 @@ export class Connection {
       this.#setStatus('connected');
       this.#metrics.connectionUp.labels(this.name).set(1);
       this.#log.info({ url: this.safeUrl, clientId: this.#clientId, sessionPresent: connack.sessionPresent }, 'connected');
+      const stale = [...this.#unsubscriptions].filter((f) => !this.#subscriptions.has(f));
+      if (stale.length > 0) client.unsubscribe(stale);
       if (this.#subscriptions.size > 0) this.#subscribe(this.#subscriptions);
       for (const hook of this.#connectHooks) hook();
       this.#pump();
@@ -162,8 +214,10 @@ export class Connection {
       this.#gate?.clear();
       // The broker sends unacknowledged messages again; QoS 0 ones it will not.
       this.#pending.retain(([, slot]) => slot === null);
-      if (this.#status === 'connected') this.#log.warn({ url: this.safeUrl }, 'connection lost');
+      const was = this.#status === 'connected';
+      if (was) this.#log.warn({ url: this.safeUrl }, 'connection lost');
       this.#metrics.connectionUp.labels(this.name).set(0);
+      if (was) for (const hook of this.#disconnectHooks) hook();
       if (this.#status !== 'closed') this.#setStatus('offline');
     });
     client.on('error', (err) => {
@@ -180,14 +234,16 @@ export class Connection {
    * Publishes a serialized payload. QoS 1/2 messages are stored before they are sent: durably, unless
    * `durable` is false (values their owner publishes again after a restart); `json` says the payload is
    * JSON text, stored as it is. The result is a promise only in the rare case mqtt.js could not store
-   * the message at once.
+   * the message at once. `extra`: MQTT 5 properties, and a callback once the broker acknowledged the message.
    */
-  publish(topic: string, payload: string | Buffer, qos: QoS, retain: boolean, durable = true, json = false): Completion {
+  publish(topic: string, payload: string | Buffer, qos: QoS, retain: boolean, durable = true, json = false, extra?: PublishExtra): Completion {
     const client = this.#client;
     if (!client) throw new Error(`connection "${this.name}" is not started`);
     this.#out.inc();
+    const properties = extra?.properties && this.config.protocolVersion === '5' ? { properties: extra.properties } : {};
+    const published = extra?.onDone ? this.#publishedThen(extra.onDone) : this.#published;
     if (qos === 0) {
-      client.publish(topic, payload, { qos, retain }, this.#published);
+      client.publish(topic, payload, { qos, retain, ...properties }, published);
       return undefined;
     }
     const before = this.#state.seq;
@@ -195,7 +251,7 @@ export class Connection {
     let resolveStored: (() => void) | undefined;
     const cbStorePut = (err?: Error): void => {
       // mqtt.js gives up on messages queued while a reconnection was replaying its store: publish them again.
-      if (err) return void this.publish(topic, payload, qos, retain, durable, json)?.then(resolveStored);
+      if (err) return void this.publish(topic, payload, qos, retain, durable, json, extra)?.then(resolveStored);
       stored = true;
       resolveStored?.();
     };
@@ -203,7 +259,7 @@ export class Connection {
     outgoing.memoryOnly = !durable;
     outgoing.jsonPayload = json;
     try {
-      client.publish(topic, payload, { qos, retain, cbStorePut }, this.#published);
+      client.publish(topic, payload, { qos, retain, cbStorePut, ...properties }, published);
     } finally {
       outgoing.memoryOnly = false;
       outgoing.jsonPayload = false;
@@ -270,6 +326,13 @@ export class Connection {
     this.#metrics.publishErrors.labels(this.name).inc();
     this.#log.warn({ err: err.message }, 'publish failed');
   };
+
+  #publishedThen(done: (err?: Error) => void): (err?: Error) => void {
+    return (err) => {
+      this.#published(err);
+      done(err);
+    };
+  }
 
   #installAckGate(client: MqttClient): void {
     const internals = client as unknown as ClientInternals;
@@ -352,8 +415,11 @@ export class Connection {
     this.#pump();
   }
 
-  #subscribe(filters: Map<string, QoS>): void {
-    const request = Object.fromEntries([...filters].map(([filter, qos]) => [filter, { qos }]));
+  #subscribe(filters: Map<string, SubscriptionOptions>): void {
+    const v5 = this.config.protocolVersion === '5';
+    const request = Object.fromEntries(
+      [...filters].map(([filter, o]) => [filter, v5 ? { qos: o.qos, nl: o.noLocal === true, rap: o.retainAsPublished === true, rh: o.retainHandling ?? 0 } : { qos: o.qos }]),
+    );
     this.#client!.subscribe(request, (err, granted) => {
       if (err) {
         this.#log.error({ err: err.message, filters: [...filters.keys()] }, 'subscribe failed');
@@ -425,6 +491,17 @@ export class Connection {
 }
 
 function noLog(): void {}
+
+/**
+ * The bridge bit (protocol level | 0x80, as mosquitto's try_private): mosquitto and aedes then treat the client as a
+ * bridge, with No Local and Retain As Published on everything it subscribes. mqtt-packet writes it for a CONNECT
+ * packet marked `bridgeMode`, which mqtt.js has no option for.
+ */
+function installBridgeBit(client: MqttClient): void {
+  const internals = client as unknown as ClientInternals;
+  const write = internals._writePacket.bind(client);
+  internals._writePacket = (packet, cb) => write(packet.cmd === 'connect' ? ({ ...packet, bridgeMode: true } as Packet) : packet, cb);
+}
 
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^/@]*)@/, '//[redacted]@');

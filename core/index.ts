@@ -3,6 +3,7 @@ export { definePlugin } from './plugin.js';
 export type {
   CommandArgs,
   CommandIO,
+  ConnectionHandle,
   Guard,
   HandleOptions,
   PluginCommand,
@@ -15,9 +16,10 @@ export type {
   TopicHandler,
   Transform,
   TransformOptions,
+  WillOptions,
 } from './plugin.js';
 export { InboundMessage, MessageRejected } from './message.js';
-export type { OutboundMessage, QoS } from './message.js';
+export type { MessageProperties, OutboundMessage, QoS } from './message.js';
 export type { BusEvent } from './bus.js';
 export type { RetainedTopics } from './retained.js';
 export type { StateMap } from './state-store.js';

@@ -1,6 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt';
 
+/** MQTT 5 properties of a PUBLISH (user properties, content type, ...); absent on MQTT 3.1.1. */
+export type MessageProperties = NonNullable<IPublishPacket['properties']>;
+
 export type QoS = 0 | 1 | 2;
 
 /** Deeper nesting than any real payload has; recursive code downstream (guards, serializers) overflows its stack long before JSON.parse does. */
@@ -33,19 +36,22 @@ export class InboundMessage {
   readonly qos: QoS;
   readonly retain: boolean;
   readonly dup: boolean;
+  /** MQTT 5 properties as the broker sent them (e.g. `userProperties`); undefined on MQTT 3.1.1 or when there are none. */
+  readonly properties: MessageProperties | undefined;
   readonly #maxBytes: number;
   #text: string | undefined;
   #json: unknown = UNPARSED;
   #error: MessageRejected | undefined;
   #levels: string[] | undefined;
 
-  constructor(connection: string, packet: Pick<IPublishPacket, 'topic' | 'payload' | 'qos' | 'retain' | 'dup'>, maxBytes: number) {
+  constructor(connection: string, packet: Pick<IPublishPacket, 'topic' | 'payload' | 'qos' | 'retain' | 'dup' | 'properties'>, maxBytes: number) {
     this.connection = connection;
     this.topic = packet.topic;
     this.payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     this.qos = packet.qos;
     this.retain = packet.retain;
     this.dup = packet.dup;
+    this.properties = packet.properties;
     this.#maxBytes = maxBytes;
   }
 

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt';
 import { Bus, type BusEvent } from './bus.js';
-import type { Connection } from './connection.js';
+import type { Connection, PublishExtra, SubscriptionOptions } from './connection.js';
 import type { Logger } from './logger.js';
 import { InboundMessage, type Completion, type OutboundMessage, type QoS } from './message.js';
 import type { CounterCell, HistogramCell } from './metric-cells.js';
@@ -115,7 +115,7 @@ export class Pipeline {
    * Registers a topic handler and subscribes its filter; returns its removal, which unsubscribes the filter
    * when no other handler on that connection uses it. Removing twice is harmless.
    */
-  addHandler(probe: PluginProbe, connection: string, filter: string, fn: TopicHandler, qos: QoS | undefined): () => void {
+  addHandler(probe: PluginProbe, connection: string, filter: string, fn: TopicHandler, qos: QoS | undefined, options: Omit<SubscriptionOptions, 'qos'> = {}): () => void {
     const conn = this.#connection(connection);
     let matcher = this.#matchers.get(connection);
     if (!matcher) this.#matchers.set(connection, (matcher = new TopicMatcher()));
@@ -123,7 +123,7 @@ export class Pipeline {
     matcher.add(filter, entry);
     const key = `${connection}\u0000${filter}`;
     this.#filterUsers.set(key, (this.#filterUsers.get(key) ?? 0) + 1);
-    conn.subscribe(filter, qos ?? (conn.config.qos as QoS));
+    conn.subscribe(filter, qos ?? (conn.config.qos as QoS), options);
     let removed = false;
     return () => {
       if (removed) return;
@@ -231,9 +231,9 @@ export class Pipeline {
   /**
    * Publishes through the guards. Objects are serialized as JSON once, after the guards. Throws on an
    * unknown connection or a topic MQTT does not allow (the caller's mistake, contained by its caller).
-   * `durable` false: see Connection.publish.
+   * `durable` false and `extra`: see Connection.publish; a message a guard stops calls `extra.onDone` with no error at once.
    */
-  publish(origin: string, connection: string, topic: string, payload: unknown, qos?: QoS, retain?: boolean, durable = true): void {
+  publish(origin: string, connection: string, topic: string, payload: unknown, qos?: QoS, retain?: boolean, durable = true, extra?: PublishExtra): void {
     const conn = this.#connection(connection);
     const problem = topicProblem(topic);
     if (problem) throw new Error(problem);
@@ -249,6 +249,7 @@ export class Pipeline {
       }
       if (!next) {
         g.probe.dropped('guard');
+        extra?.onDone?.();
         return;
       }
       out = next;
@@ -257,7 +258,7 @@ export class Pipeline {
     const raw = typeof out.payload === 'string' || Buffer.isBuffer(out.payload);
     const body = raw ? (out.payload as string | Buffer) : JSON.stringify(out.payload);
     if (body === undefined) throw new Error(`cannot publish ${String(out.payload)} to ${out.topic}: not serializable`);
-    const done = target.publish(out.topic, body, out.qos, out.retain, durable, !raw);
+    const done = target.publish(out.topic, body, out.qos, out.retain, durable, !raw, extra);
     for (const observer of this.#published) observer(out.connection, out.topic, body);
     if (done && this.#dispatching) (this.#waits ??= []).push(done);
   }
@@ -322,6 +323,11 @@ export class Pipeline {
     } catch (err) {
       this.#core.log.error({ err, topic: target.topic }, 'could not publish to the dead-letter topic');
     }
+  }
+
+  /** The named connection; throws for an unknown name. */
+  connection(name: string): Connection {
+    return this.#connection(name);
   }
 
   #connection(name: string): Connection {

@@ -3,7 +3,8 @@ import type { Logger } from './logger.js';
 import type { QoS } from './message.js';
 import type { Metrics } from './metrics.js';
 import type { Pipeline, PluginProbe } from './pipeline.js';
-import type { PluginContext, RetainedOptions, RuntimeInfo } from './plugin.js';
+import type { Connection } from './connection.js';
+import type { ConnectionHandle, PluginContext, RetainedOptions, RuntimeInfo } from './plugin.js';
 import { RetainedTopics } from './retained.js';
 import type { StateStore } from './state-store.js';
 
@@ -39,9 +40,11 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
     log,
     runtime,
     handle(filter, handler, opts = {}) {
-      const connection = opts.connection ?? runtime.eventsConnection;
+      const { qos, ...options } = opts;
+      const connection = options.connection ?? runtime.eventsConnection;
+      delete options.connection;
       const subscription = `${connection}: ${filter}`;
-      const removeHandler = pipeline.addHandler(record.probe, connection, filter, handler, opts.qos);
+      const removeHandler = pipeline.addHandler(record.probe, connection, filter, handler, qos, options);
       record.subscribes.push(subscription);
       let removed = false;
       const remove = (): void => {
@@ -67,7 +70,18 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
       pipeline.emit(record.probe, type, data, opts?.id);
     },
     publish(topic, payload, opts = {}) {
-      pipeline.publish(name, opts.connection ?? runtime.eventsConnection, topic, payload, opts.qos, opts.retain);
+      pipeline.publish(name, opts.connection ?? runtime.eventsConnection, topic, payload, opts.qos, opts.retain, true, opts.properties ? { properties: opts.properties } : undefined);
+    },
+    deliver(topic, payload, opts = {}) {
+      return new Promise<boolean>((resolve, reject) => {
+        let sent = false;
+        const onDone = (err?: Error): void => (err ? reject(err) : resolve(sent));
+        pipeline.publish(name, opts.connection ?? runtime.eventsConnection, topic, payload, opts.qos, opts.retain, false, { ...(opts.properties ? { properties: opts.properties } : {}), onDone });
+        sent = true;
+      });
+    },
+    connection(connectionName) {
+      return connectionHandle(pipeline.connection(connectionName));
     },
     retained(opts: RetainedOptions = {}) {
       const connection = opts.connection ?? runtime.eventsConnection;
@@ -105,5 +119,25 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
     onStop(hook) {
       record.stopHooks.push(hook);
     },
+  };
+}
+
+function connectionHandle(c: Connection): ConnectionHandle {
+  return {
+    name: c.name,
+    clientId: c.clientId,
+    protocolVersion: c.config.protocolVersion,
+    bridgeMode: c.config.bridgeMode,
+    get connected() {
+      return c.connected;
+    },
+    onConnect: (hook) => c.onConnect(hook),
+    onDisconnect: (hook) => c.onDisconnect(hook),
+    setWill(will) {
+      if (c.hasWill) throw new Error(`connection "${c.name}" already has a last will (its configuration's, or the runtime's status topic); it can have one`);
+      c.setWill(will);
+    },
+    unsubscribe: (filter) => c.unsubscribeOnConnect(filter),
+    resubscribe: (filter) => c.resubscribe(filter),
   };
 }

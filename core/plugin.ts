@@ -2,7 +2,7 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Counter, Gauge } from 'prom-client';
 import type { BusEvent } from './bus.js';
 import type { Logger } from './logger.js';
-import type { InboundMessage, OutboundMessage, QoS } from './message.js';
+import type { InboundMessage, MessageProperties, OutboundMessage, QoS } from './message.js';
 import type { RetainedTopics } from './retained.js';
 import type { StateMap } from './state-store.js';
 
@@ -31,12 +31,52 @@ export interface HandleOptions {
   connection?: string;
   /** Subscription QoS (default: the connection's). */
   qos?: QoS;
+  /**
+   * MQTT 5 No Local: the broker does not send back what this connection publishes. The subscription is shared by
+   * every handler of the same filter on the connection: it keeps No Local only if they all ask for it. On MQTT 3.1.1
+   * the connection's `bridgeMode` gives it to every subscription.
+   */
+  noLocal?: boolean;
+  /** MQTT 5 Retain As Published: live messages keep their retain flag (any handler of the filter asking is enough). */
+  retainAsPublished?: boolean;
+  /** MQTT 5 Retain Handling: 0 retained messages on every subscribe (default), 1 only on a new subscription, 2 never. */
+  retainHandling?: 0 | 1 | 2;
 }
 
 export interface PublishOptions {
   connection?: string;
   qos?: QoS;
   retain?: boolean;
+  /** MQTT 5 properties (e.g. `userProperties: {key: 'value'}`); left out on an MQTT 3.1.1 connection. */
+  properties?: MessageProperties;
+}
+
+/** A last will (see ConnectionHandle.setWill). */
+export interface WillOptions {
+  topic: string;
+  payload: string;
+  qos: QoS;
+  retain: boolean;
+}
+
+/** One named connection, as a plugin sees it (ctx.connection). */
+export interface ConnectionHandle {
+  readonly name: string;
+  readonly clientId: string;
+  readonly protocolVersion: '3.1.1' | '5';
+  /** Whether it connects with the bridge bit (see the connection option `bridgeMode`). */
+  readonly bridgeMode: boolean;
+  readonly connected: boolean;
+  /** Runs on every (re)connection, after the connection's subscriptions were sent. */
+  onConnect(hook: () => void): void;
+  /** Runs each time an established connection is lost or closed. */
+  onDisconnect(hook: () => void): void;
+  /** Sets the connection's last will; only during setup, and throws if it has one (configured, or the runtime's status topic). */
+  setWill(will: WillOptions): void;
+  /** Sends an UNSUBSCRIBE of `filter` on every connection, unless a handler subscribes it (clears a persistent session's leftovers). */
+  unsubscribe(filter: string): void;
+  /** Subscribes a handler's filter again now, if connected, so that the broker sends its retained messages again. */
+  resubscribe(filter: string): void;
 }
 
 export interface RetainedOptions {
@@ -92,6 +132,15 @@ export interface PluginContext<O = unknown> {
   emit(type: string, data: unknown, options?: { id?: string }): void;
   /** Publishes an MQTT message; objects are sent as JSON. Goes through every guard. */
   publish(topic: string, payload: unknown, options?: PublishOptions): void;
+  /**
+   * Publishes like `publish` and resolves once the broker acknowledged the message (QoS 0: once it was written):
+   * true, or false when a guard stopped it. Rejects when the broker refuses it (an MQTT 5 reason code) or the
+   * connection ends. The message is kept in memory only while in flight: a handler that returns this promise holds
+   * the acknowledgement of its own message until then, so that after a crash its source redelivers it instead.
+   */
+  deliver(topic: string, payload: unknown, options?: PublishOptions): Promise<boolean>;
+  /** A named connection: its identity, connect/disconnect hooks, will and subscriptions (throws for an unknown name). */
+  connection(name: string): ConnectionHandle;
   /** Retained topics this plugin owns: published when changed, remembered across restarts (see RetainedTopics). */
   retained(options?: RetainedOptions): RetainedTopics;
   /** Persistent state: a map that survives restarts and crashes (see StateMap). */
@@ -143,6 +192,8 @@ export interface PluginDefinition<O = unknown> {
   readonly commands?: Readonly<Record<string, PluginCommand>>;
   /** Further JSON Schemas the plugin documents (e.g. of the payloads it publishes), written to schemas/<name>.schema.json. */
   readonly schemas?: Readonly<Record<string, object>>;
+  /** Checks of the options beyond their schema; each problem's path is relative to the plugin's section (exit 2, like schema errors). */
+  readonly validate?: (options: O) => { path: string; message: string }[];
 }
 
 /**
@@ -157,6 +208,7 @@ export function definePlugin<const S extends JSONSchema, O = FromSchema<S>>(defi
   setup(ctx: PluginContext<O>): void | Promise<void>;
   commands?: Record<string, PluginCommand>;
   schemas?: Record<string, object>;
+  validate?(options: O): { path: string; message: string }[];
 }): PluginDefinition<O> {
   return definition;
 }

@@ -25,6 +25,24 @@ export const connectionSchema = {
       description: 'true: a clean session. false: a persistent session, in which the broker keeps the subscriptions and queues QoS 1/2 messages while Switchboard is away (needs clientId).',
     },
     protocolVersion: { enum: ['3.1.1', '5'], default: '3.1.1', description: 'MQTT protocol version. HomeLINK accepts 3.1.1 only.' },
+    bridgeMode: {
+      type: 'boolean',
+      default: false,
+      description:
+        'MQTT 3.1.1: connect as a bridge (protocol level with bit 0x80, as mosquitto\'s try_private): mosquitto and aedes then neither echo this client\'s own messages back to it nor clear the retain flag of live messages on any of its subscriptions. For connections a mosquitto-bridge bridges; MQTT 5 asks for the same per subscription.',
+    },
+    will: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['topic', 'payload'],
+      description: 'Last will: published by the broker when this connection drops without a clean disconnect.',
+      properties: {
+        topic: { type: 'string', minLength: 1, pattern: '^[^+#]*$', description: 'Topic of the will (no wildcards).' },
+        payload: { type: 'string', description: 'Payload of the will.' },
+        qos: { enum: [0, 1, 2], default: 1, description: 'QoS of the will.' },
+        retain: { type: 'boolean', default: true, description: 'Whether the broker retains the will.' },
+      },
+    },
     sessionExpiry: {
       type: 'integer',
       minimum: 0,

@@ -116,6 +116,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<RuntimeConfig>
       continue;
     }
     problems.push(...connectionRefs(definition.schema, options, path, names));
+    for (const p of definition.validate?.(options) ?? []) problems.push({ path: p.path ? `${path}.${p.path}` : path, message: p.message });
     plugins.push({ name, definition, options, optional: keys.optional === true, ...(module ? { module } : {}) });
   }
 
