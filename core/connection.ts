@@ -183,10 +183,15 @@ export class Connection {
   async start(): Promise<void> {
     const options = await this.#clientOptions();
     this.#setStatus('connecting');
-    const client = mqtt.connect(this.#url, options);
+    const bridgeBit = this.config.bridgeMode && this.config.protocolVersion !== '5';
+    // mqtt.js writes the CONNECT packet as it is constructed: the bridge bit goes in before it connects.
+    const client = mqtt.connect(this.#url, bridgeBit ? { ...options, manualConnect: true } : options);
     this.#client = client;
     this.#installAckGate(client);
-    if (this.config.bridgeMode && this.config.protocolVersion !== '5') installBridgeBit(client);
+    if (bridgeBit) {
+      installBridgeBit(client);
+      client.connect();
+    }
     this.#window = installSendWindow(client, this.config.maxOutgoingInflight);
     this.#window.onRelease(() => this.#pump());
     client.on('connect', (connack) => {
