@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import mqtt, { UniqueMessageIdProvider, type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
+import mqtt, { UniqueMessageIdProvider, type IClientOptions, type IPublishPacket, type ISubscriptionMap, type MqttClient, type Packet } from 'mqtt';
 import { AckGate, type AckSlot } from './ack-gate.js';
 import type { ConnectionConfig } from './config/connection-schema.js';
 import type { Logger } from './logger.js';
@@ -155,13 +155,13 @@ export class Connection {
       : { ...options, qos };
     if (known && known.qos === merged.qos && known.noLocal === merged.noLocal && known.retainAsPublished === merged.retainAsPublished) return;
     this.#subscriptions.set(filter, merged);
-    if (this.#client?.connected) this.#subscribe(new Map([[filter, merged]]));
+    if (this.#client?.connected) this.#subscribe(new Map([[filter, merged]]), known !== undefined);
   }
 
   /** Subscribes `filter` again now, if connected: the broker sends its retained messages again (retain handling 0). */
   resubscribe(filter: string): void {
     const options = this.#subscriptions.get(filter);
-    if (options && this.#client?.connected) this.#subscribe(new Map([[filter, options]]));
+    if (options && this.#client?.connected) this.#subscribe(new Map([[filter, options]]), true);
   }
 
   /** Sends an UNSUBSCRIBE of `filter` on every connection (clears what a persistent session kept from earlier). */
@@ -420,12 +420,14 @@ export class Connection {
     this.#pump();
   }
 
-  #subscribe(filters: Map<string, SubscriptionOptions>): void {
+  /** `again`: send it even though mqtt.js has the filter subscribed already (it skips those otherwise). */
+  #subscribe(filters: Map<string, SubscriptionOptions>, again = false): void {
     const v5 = this.config.protocolVersion === '5';
-    const request = Object.fromEntries(
+    const request: Record<string, unknown> = Object.fromEntries(
       [...filters].map(([filter, o]) => [filter, v5 ? { qos: o.qos, nl: o.noLocal === true, rap: o.retainAsPublished === true, rh: o.retainHandling ?? 0 } : { qos: o.qos }]),
     );
-    this.#client!.subscribe(request, (err, granted) => {
+    if (again) request.resubscribe = true;
+    this.#client!.subscribe(request as ISubscriptionMap, (err, granted) => {
       if (err) {
         this.#log.error({ err: err.message, filters: [...filters.keys()] }, 'subscribe failed');
         return;

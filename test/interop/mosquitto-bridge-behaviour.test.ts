@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import mqtt from 'mqtt';
+import { BridgePair, STATE_TOPIC, type Implementation } from '../helpers/bridge-pair.js';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { TestClient } from '../helpers/mqtt.js';
+import { tempDir } from '../helpers/paths.js';
+import { InProcessRuntime } from '../helpers/runtime.js';
+
+/** The retained messages under `filter` a fresh subscriber gets from a broker, as `topic=payload`. */
+async function retained(url: string, filter: string, expect: number): Promise<string[]> {
+  const client = await TestClient.connect(url);
+  try {
+    await client.subscribe(filter);
+    await client.waitFor((r) => r.filter((m) => m.retain).length >= expect, 10000, `${expect} retained message(s) under ${filter}`);
+    return client.received.filter((m) => m.retain).map((m) => `${m.topic}=${m.text}`).sort();
+  } finally {
+    await client.close();
+  }
+}
+
+describe('mosquitto-bridge: behaviour against real mosquitto brokers', function () {
+  this.timeout(120000);
+
+  it('re-publishes local retained messages under out topics to the remote at every reconnect, as mosquitto does', async () => {
+    const found: Record<string, string[]> = {};
+    for (const implementation of ['mosquitto', 'switchboard'] as Implementation[]) {
+      const pair = await BridgePair.start(implementation, { lines: ['ret/# out 1 l/ r/', 'in/# in 1'], protocol: '3.1.1' });
+      try {
+        await pair.publish({ side: 'L', topic: 'l/ret/a', qos: 1, retain: true }, 'A');
+        await pair.sync();
+        // R has no persistence: restarted, it has forgotten every retained message until the bridge sends them again.
+        await pair.R.restart();
+        await pair.sync();
+        found[implementation] = await retained(pair.R.url, 'r/ret/#', 1);
+      } finally {
+        await pair.close();
+      }
+    }
+    assert.deepEqual(found.mosquitto, ['r/ret/a=A']);
+    assert.deepEqual(found.switchboard, found.mosquitto);
+  });
+
+  it('notifications: retained 1 on both sides when connected, 0 locally when the remote goes, 0 on the remote at a stop', async () => {
+    const pair = await BridgePair.start('switchboard', { lines: ['n/# out 0'], protocol: '3.1.1' });
+    try {
+      assert.deepEqual(await retained(pair.L.url, STATE_TOPIC, 1), [`${STATE_TOPIC}=1`]);
+      assert.deepEqual(await retained(pair.R.url, STATE_TOPIC, 1), [`${STATE_TOPIC}=1`]);
+      const watcher = await TestClient.connect(pair.L.url);
+      await watcher.subscribe(STATE_TOPIC);
+      await pair.R.stop();
+      await watcher.waitFor((r) => r.some((m) => m.text === '0' && !m.retain), 10000, 'the local 0 when the remote went');
+      await pair.R.start();
+      await watcher.waitFor((r) => r.filter((m) => m.text === '1').length >= 2, 15000, 'the local 1 when it came back');
+      await watcher.close();
+      await pair.runtime!.stop();
+      pair.runtime = undefined;
+      assert.deepEqual(await retained(pair.R.url, STATE_TOPIC, 1), [`${STATE_TOPIC}=0`]);
+      assert.deepEqual(await retained(pair.L.url, STATE_TOPIC, 1), [`${STATE_TOPIC}=0`]);
+    } finally {
+      await pair.close();
+    }
+  });
+
+  it('a both line does not echo over MQTT 3.1.1 without the bridge bit: the copies coming back are recognised and dropped', async () => {
+    const L = await Mosquitto.start({ persistence: false });
+    const R = await Mosquitto.start({ persistence: false });
+    const dir = await tempDir();
+    const watchL = await TestClient.connect(L.url);
+    const watchR = await TestClient.connect(R.url);
+    let runtime: InProcessRuntime | undefined;
+    try {
+      await watchL.subscribe('echo/#');
+      await watchR.subscribe('echo/#');
+      const side = (url: string): object => ({ url, protocolVersion: '3.1.1', bridgeMode: false });
+      runtime = await InProcessRuntime.start(dir.path, {
+        connections: { local: side(L.url), remote: side(R.url) },
+        plugins: { 'mosquitto-bridge': { bridges: [{ name: 'e', remote: 'remote', topics: ['echo/# both 1'] }] } },
+      });
+      await runtime.healthy(10000);
+      await watchL.publish('echo/from-l', 'l', { qos: 1 });
+      await watchR.publish('echo/from-r', 'r', { qos: 1 });
+      await watchL.publish('echo/end', 'end', { qos: 1 });
+      await watchR.waitForCount('echo/end', 1, 10000);
+      await watchL.waitForCount('echo/from-r', 1, 10000);
+      await watchR.publish('echo/end-r', 'end', { qos: 1 });
+      await watchL.waitForCount('echo/end-r', 1, 10000);
+      const count = (c: TestClient, t: string): number => c.on(t).length;
+      assert.deepEqual(
+        [count(watchL, 'echo/from-l'), count(watchR, 'echo/from-l'), count(watchL, 'echo/from-r'), count(watchR, 'echo/from-r')],
+        [1, 1, 1, 1],
+      );
+      assert.match(await runtime.metrics(), /switchboard_mosquitto_bridge_dropped_total\{bridge="e",reason="echo"\} [1-9]/);
+      assert.ok(runtime.logs.some((l) => /local and remote connect with MQTT 3\.1\.1 without bridgeMode/.test(l.msg)), 'the start warns that the connections lack the bridge bit');
+    } finally {
+      await runtime?.stop();
+      await watchL.close();
+      await watchR.close();
+      await L.close();
+      await R.close();
+      await dir.remove();
+    }
+  });
+
+  it('two bridges forming a cycle over MQTT 5 stop after one round trip, and say so once each', async () => {
+    const L = await Mosquitto.start({ persistence: false });
+    const R = await Mosquitto.start({ persistence: false });
+    const dirs = [await tempDir(), await tempDir()];
+    const runtimes: InProcessRuntime[] = [];
+    const watch = { L: await mqtt.connectAsync(L.url, { protocolVersion: 5 }), R: await mqtt.connectAsync(R.url, { protocolVersion: 5 }) };
+    const seen = { L: 0, R: 0 };
+    try {
+      for (const side of ['L', 'R'] as const) {
+        watch[side].on('message', (topic) => void (topic === 'cyc/x' && seen[side]++));
+        await watch[side].subscribeAsync('cyc/#', { qos: 1 });
+      }
+      for (const [i, name] of ['a', 'b'].entries()) {
+        const side = (url: string): object => ({ url, protocolVersion: '5' });
+        const runtime = await InProcessRuntime.start(
+          dirs[i]!.path,
+          {
+          connections: { local: side(L.url), remote: side(R.url) },
+          events: { statusTopic: `switchboard/status/${name}` },
+          plugins: { 'mosquitto-bridge': { bridges: [{ name, remote: 'remote', topics: ['cyc/# both 1'], notifications: false }] } },
+          },
+          'debug',
+        );
+        runtimes.push(runtime);
+        await runtime.healthy(10000);
+      }
+      await watch.L.publishAsync('cyc/x', 'once', { qos: 1 });
+      // Each bridge forwards the original to R, and the other's copy back to L, where the other drops it: 3 on L, 2 on R.
+      for (const r of runtimes) await r.waitForLog((l) => /loop broken/.test(l.msg), 10000, 'the loop broken');
+      await watch.L.publishAsync('cyc/end', 'end', { qos: 1 });
+      for (const r of runtimes) await r.waitForLog((l) => l.msg === 'loop broken', 10000, 'the second loop broken, at debug level');
+      assert.deepEqual(seen, { L: 3, R: 2 });
+      for (const r of runtimes) {
+        assert.equal(r.logs.filter((l) => /^loop broken: /.test(l.msg)).length, 1);
+        const lines = (await r.metrics()).split('\n').filter((l) => l.startsWith('switchboard_mosquitto_bridge_loops_broken_total{'));
+        assert.equal(lines.length, 1, lines.join('\n'));
+        // One for cyc/x, one for cyc/end; logged the first time only.
+        assert.match(lines[0]!, /\{bridge="[ab]"\} 2$/);
+      }
+    } finally {
+      for (const r of runtimes) await r.stop();
+      await watch.L.endAsync(true);
+      await watch.R.endAsync(true);
+      await L.close();
+      await R.close();
+      for (const d of dirs) await d.remove();
+    }
+  });
+});
