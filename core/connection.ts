@@ -246,7 +246,15 @@ export class Connection {
     if (!client) throw new Error(`connection "${this.name}" is not started`);
     this.#out.inc();
     const properties = extra?.properties && this.config.protocolVersion === '5' ? { properties: extra.properties } : {};
-    const published = extra?.onDone ? this.#publishedThen(extra.onDone) : this.#published;
+    // A message mqtt.js gave up on is published again below: the second publish reports for it, not the first.
+    let retried = false;
+    const onDone = extra?.onDone;
+    const published = onDone
+      ? (err?: Error): void => {
+          this.#published(err);
+          if (!retried) onDone(err);
+        }
+      : this.#published;
     if (qos === 0) {
       client.publish(topic, payload, { qos, retain, ...properties }, published);
       return undefined;
@@ -256,7 +264,10 @@ export class Connection {
     let resolveStored: (() => void) | undefined;
     const cbStorePut = (err?: Error): void => {
       // mqtt.js gives up on messages queued while a reconnection was replaying its store: publish them again.
-      if (err) return void this.publish(topic, payload, qos, retain, durable, json, extra)?.then(resolveStored);
+      if (err) {
+        retried = true;
+        return void this.publish(topic, payload, qos, retain, durable, json, extra)?.then(resolveStored);
+      }
       stored = true;
       resolveStored?.();
     };
@@ -331,13 +342,6 @@ export class Connection {
     this.#metrics.publishErrors.labels(this.name).inc();
     this.#log.warn({ err: err.message }, 'publish failed');
   };
-
-  #publishedThen(done: (err?: Error) => void): (err?: Error) => void {
-    return (err) => {
-      this.#published(err);
-      done(err);
-    };
-  }
 
   #installAckGate(client: MqttClient): void {
     const internals = client as unknown as ClientInternals;

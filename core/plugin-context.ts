@@ -19,6 +19,7 @@ export interface PluginRecord {
   readonly retained: Map<string, RetainedTopics>;
   hasGuard: boolean;
   readonly subscribes: string[];
+  health?: () => unknown;
 }
 
 export interface ContextDeps {
@@ -109,6 +110,9 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
     },
     gauge(metric, help, labelNames) {
       return metrics.pluginGauge(name, metric, help, labelNames);
+    },
+    health(report) {
+      record.health = report;
     },
     onStart(hook) {
       record.startHooks.push(hook);

@@ -17,6 +17,8 @@ export interface PluginStatus {
   /** The MQTT topic filters its handlers subscribe, as `<connection>: <filter>`. */
   subscribes: string[];
   error?: string;
+  /** What the plugin reports of itself (ctx.health), e.g. the state of its bridges. */
+  details?: unknown;
 }
 
 /** A plugin failed to set up or start, and was not optional: the runtime does not start. */
@@ -124,7 +126,9 @@ export class PluginHost {
   }
 
   status(): Record<string, PluginStatus> {
-    return Object.fromEntries(this.#entries.map((e) => [e.record.name, { ...e.status, subscribes: [...e.status.subscribes] }]));
+    return Object.fromEntries(
+      this.#entries.map((e) => [e.record.name, { ...e.status, subscribes: [...e.status.subscribes], ...(e.record.health ? { details: e.record.health() } : {}) }]),
+    );
   }
 
   #fail(entry: Entry, stage: string, err: unknown): void {

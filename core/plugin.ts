@@ -151,6 +151,9 @@ export interface PluginContext<O = unknown> {
   /** A Prometheus gauge named `switchboard_<plugin>_<name>`. */
   gauge(name: string, help: string, labelNames?: string[]): Gauge<string>;
 
+  /** What GET /healthz shows of this plugin under `plugins.<name>.details` (called at each request; keep it cheap). */
+  health(report: () => unknown): void;
+
   /** Runs once every plugin is set up and the connections are started. */
   onStart(hook: () => void | Promise<void>): void;
   /** Runs once every plugin has started (e.g. to act on what others announced at their start). */

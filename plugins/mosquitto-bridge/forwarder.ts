@@ -26,6 +26,7 @@ export class Forwarder {
   /** Per destination side without No Local: copies sent there whose echo will come back. */
   readonly #echoes = { local: new EchoMemo(), remote: new EchoMemo() };
   #loopLogged = false;
+  #stopping = false;
 
   constructor(ctx: PluginContext, options: BridgeOptions, topics: readonly BridgeTopic[], metrics: BridgeMetrics, local: ConnectionHandle, remote: ConnectionHandle, loopId: string) {
     this.#ctx = ctx;
@@ -43,14 +44,22 @@ export class Forwarder {
     for (const [filter, qos] of localFilters) {
       this.#ctx.handle(filter, (m) => this.#forward('out', m), { connection: local.name, qos, noLocal: true, retainAsPublished: true });
     }
+    // mosquitto sends the remote SUBSCRIBEs and UNSUBSCRIBEs in config order: an out line's UNSUBSCRIBE undoes an earlier in line's SUBSCRIBE of the same topic.
+    const last = new Map<string, 'sub' | 'unsub'>();
+    for (const t of this.#topics) {
+      if (t.direction !== 'out') last.set(t.remoteTopic, 'sub');
+      else if (this.#options.attemptUnsubscribe) last.set(t.remoteTopic, 'unsub');
+    }
     for (const [filter, qos] of this.#filters('in')) {
+      if (last.get(filter) !== 'sub') continue;
       this.#ctx.handle(filter, (m) => this.#forward('in', m), { connection: remote.name, qos, noLocal: true, retainAsPublished: true, retainHandling: 0 });
     }
-    if (this.#options.attemptUnsubscribe) for (const t of this.#topics) if (t.direction === 'out') remote.unsubscribe(t.remoteTopic);
+    for (const [filter, op] of last) if (op === 'unsub') remote.unsubscribe(filter);
     // mosquitto re-sends every local retained message under its out/both topics at each connect; subscribing again has the local broker send them.
     remote.onConnect(() => {
       for (const filter of localFilters.keys()) local.resubscribe(filter);
     });
+    this.#ctx.onStop(() => void (this.#stopping = true));
   }
 
   /** Distinct subscription filters of one way's lines on their source side, each at the highest QoS of its lines, in config order. */
@@ -104,23 +113,30 @@ export class Forwarder {
     }
     this.#metrics.queued(1);
     return new Promise<void>((resolve) => {
-      this.#ctx.deliver(r.topic, message.payload, options).then(
-        (sent) => {
-          this.#metrics.queued(-1);
-          if (sent) this.#metrics.forwarded(way);
-          resolve();
-        },
-        (err: Error & { code?: unknown }) => {
-          this.#metrics.queued(-1);
-          // The other broker refused it (an MQTT 5 reason code): holding the source would only have it redelivered forever.
-          if (typeof err.code === 'number') {
-            this.#metrics.dropped('refused');
-            this.#ctx.log.warn({ bridge: this.#options.name, topic: r.topic, code: err.code, err: err.message }, `the ${to} broker refused a forwarded message`);
+      const attempt = (): void => {
+        this.#ctx.deliver(r.topic, message.payload, options).then(
+          (sent) => {
+            this.#metrics.queued(-1);
+            if (sent) this.#metrics.forwarded(way);
             resolve();
-          }
-          // Otherwise the connection ended: the source stays unacknowledged, and its broker redelivers it.
-        },
-      );
+          },
+          (err: Error & { code?: unknown }) => {
+            // The other broker refused it (an MQTT 5 reason code): holding the source would only have it redelivered forever.
+            if (typeof err.code === 'number') {
+              this.#metrics.queued(-1);
+              this.#metrics.dropped('refused');
+              this.#ctx.log.warn({ bridge: this.#options.name, topic: r.topic, code: err.code, err: err.message }, `the ${to} broker refused a forwarded message`);
+              resolve();
+            } else if (!this.#stopping) {
+              // Acknowledgements go out in order: one message left unacknowledged would hold back all that follow it.
+              this.#ctx.log.warn({ bridge: this.#options.name, topic: r.topic, err: err.message }, 'forwarding failed; trying again');
+              setTimeout(attempt, 1000);
+            }
+            // Stopping: the source stays unacknowledged, and its broker redelivers it to the next run.
+          },
+        );
+      };
+      attempt();
     });
   }
 

@@ -18,6 +18,7 @@ export default definePlugin({
   schema,
   validate: validateOptions,
   setup(ctx) {
+    const health: Record<string, () => unknown> = {};
     for (const options of ctx.options.bridges) {
       const topics = options.topics.map(parseTopicLine);
       const local = ctx.connection(options.local ?? 'local');
@@ -29,8 +30,10 @@ export default definePlugin({
       remote.onConnect(() => metrics.connected(true));
       remote.onDisconnect(() => metrics.connected(false));
       warnAboutProtocol(ctx.log, options, topics, local, remote);
+      health[options.name] = () => ({ state: remote.connected ? 'connected' : 'disconnected', local: local.name, remote: remote.name, ...metrics.totals });
       ctx.log.info({ bridge: options.name, local: local.name, remote: remote.name, topics: topics.length, notificationTopic, loopId }, `bridge ${options.name} set up`);
     }
+    ctx.health(() => ({ bridges: Object.fromEntries(Object.entries(health).map(([name, report]) => [name, report()])) }));
   },
   commands: { import: importCommand, export: exportCommand },
 });

@@ -45,10 +45,13 @@ describe('mosquitto-bridge: behaviour against real mosquitto brokers', function 
     try {
       assert.deepEqual(await retained(pair.L.url, STATE_TOPIC, 1), [`${STATE_TOPIC}=1`]);
       assert.deepEqual(await retained(pair.R.url, STATE_TOPIC, 1), [`${STATE_TOPIC}=1`]);
+      const health = async (): Promise<{ state: string }> => ((await (await fetch(pair.runtime!.healthUrl)).json()) as { plugins: Record<string, { details: { bridges: Record<string, { state: string }> } }> }).plugins['mosquitto-bridge']!.details.bridges.b!;
+      assert.equal((await health()).state, 'connected');
       const watcher = await TestClient.connect(pair.L.url);
       await watcher.subscribe(STATE_TOPIC);
       await pair.R.stop();
       await watcher.waitFor((r) => r.some((m) => m.text === '0' && !m.retain), 10000, 'the local 0 when the remote went');
+      assert.equal((await health()).state, 'disconnected');
       await pair.R.start();
       await watcher.waitFor((r) => r.filter((m) => m.text === '1').length >= 2, 15000, 'the local 1 when it came back');
       await watcher.close();

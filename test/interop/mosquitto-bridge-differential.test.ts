@@ -55,4 +55,16 @@ describe('mosquitto-bridge: the same lines as a mosquitto bridge and as a Switch
       assert.deepEqual(seen.switchboard, seen.mosquitto);
     });
   }
+
+  it('an out line unsubscribing what an earlier both line subscribed on the remote, as mosquitto does (found by the property test)', async () => {
+    const lines = ['"" both 0 x/ r/', '"" out 0 l r/'];
+    const probes: Probe[] = [
+      { side: 'R', topic: 'r/', qos: 1 },
+      { side: 'L', topic: 'x/', qos: 1 },
+      { side: 'L', topic: 'l', qos: 1 },
+    ];
+    const seen = await both({ lines, protocol: '3.1.1' }, probes);
+    assert.deepEqual(seen.switchboard, seen.mosquitto);
+    assert.ok(!seen.mosquitto.includes('L|x/|q0|r0|p0'), 'mosquitto forwards nothing in through the unsubscribed topic');
+  });
 });
