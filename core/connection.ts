@@ -152,7 +152,7 @@ export class Connection {
     const known = this.#subscriptions.get(filter);
     const merged: SubscriptionOptions = known
       ? { ...known, qos: Math.max(known.qos, qos) as QoS, noLocal: known.noLocal === true && options.noLocal === true, retainAsPublished: known.retainAsPublished === true || options.retainAsPublished === true }
-      : { ...options, qos };
+      : { ...options, qos, noLocal: options.noLocal === true, retainAsPublished: options.retainAsPublished === true };
     if (known && known.qos === merged.qos && known.noLocal === merged.noLocal && known.retainAsPublished === merged.retainAsPublished) return;
     this.#subscriptions.set(filter, merged);
     if (this.#client?.connected) this.#subscribe(new Map([[filter, merged]]), known !== undefined);
