@@ -109,7 +109,7 @@ export type Completion = undefined | Promise<unknown>;
  * hold part of an address that no privacy rule recognises any more ("jane.doe@e"...).
  */
 function parseError(err: Error): string {
-  return err.message.replace(/, "[\s\S]*"(?:\.\.\.)? is not valid JSON$/, '');
+  return err.message.replace(/, (?:\.\.\.)?"[\s\S]*$/, '');
 }
 
 /** Whether JSON text opens more than `max` objects or arrays inside one another (strings skipped); only long text can. */

@@ -209,6 +209,12 @@ export class Pipeline {
     };
   }
 
+  /** Whether a topic handler takes messages on this topic from this connection. */
+  isInput(connection: string, topic: string): boolean {
+    const matcher = this.#matchers.get(connection);
+    return matcher !== undefined && matcher.match(topic).size > 0;
+  }
+
   /** Hands an incoming message to the matching topic handlers; see Completion for the result. */
   readonly dispatch = (conn: Connection, packet: IPublishPacket): Completion => {
     const handlers = this.#matchers.get(conn.name)?.match(packet.topic);
