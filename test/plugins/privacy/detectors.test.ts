@@ -51,6 +51,27 @@ describe('privacy: detectors', () => {
     assert.deepEqual(found(['phone'], '(07700 900123) or (0)7700 900150'), ['(07700 900123)', '(0)7700 900150']);
   });
 
+  it('starts and ends a number only at a word boundary, ASCII letters and digits at each end of their ranges included', () => {
+    for (const c of ['A', 'Z', 'a', 'z', '0', '9', '_']) {
+      if (!/\d/.test(c)) assert.deepEqual(found(['phone'], `${c}07700 900123`), [], `after ${c}`);
+      assert.deepEqual(found(['phone'], `07700 900123${c}`), c === '0' || c === '9' ? ['07700 900123' + c] : [], `before ${c}`);
+      assert.deepEqual(found(['phone'], `${c}+447700900123`), [], `+ after ${c}`);
+    }
+    for (const c of ['@', '[', '`', '{', '/', ':']) assert.deepEqual(found(['phone'], `${c}07700 900123`), ['07700 900123'], `after ${c}`);
+    for (const c of ['A', 'Z', 'a', 'z']) assert.deepEqual(found(['phone'], `x${c}-0770090015`), ['0770090015'], `glued after ${c}`);
+    for (const c of ['@', '[', '`', '{', '1']) assert.deepEqual(found(['phone'], `${c}-0770090015`), [], `not glued after ${c}`);
+    assert.deepEqual(found(['phone'], 'x +0 7700 900123 or +07700900123'), []);
+    assert.deepEqual(found(['phone'], '0301 (2345) and 0301 (x'), ['0301 (2345)']);
+    assert.deepEqual(found(['phone'], '(030)12345678'), ['(030)12345678']);
+  });
+
+  it('leaves dates alone in every form it knows, and only those', () => {
+    for (const date of ['01.02.2026', '01-02-2026', '01.2.26', '31.12.99', '01.02.2026 10:00']) assert.deepEqual(found(['phone'], `on ${date}`), [], date);
+    for (const number of ['01.22.2026', '01 02 2026', '01.02 2026', '01.02.20261', '011.02.2026']) {
+      assert.deepEqual(found(['phone'], `on ${number}`).length, 1, number);
+    }
+  });
+
   it('reads text as a person would: escapes, compatibility forms, invisible characters and digits of other scripts', () => {
     const emails = ['jane.doe%40example.com', 'jane.doe＠example.com', 'jane.doe﹫example.com', 'jane.doe&#64;example.com', 'jane.doe&#x40;example.com', 'jane.doe&commat;example.com', 'jane\u200b.doe@example.com', 'ｊａｎｅ.doe@example.com'];
     for (const email of emails.map((e) => e.replace('\\u200b', '\u200b'))) {
