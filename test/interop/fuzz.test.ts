@@ -13,8 +13,8 @@ const COUNT = 10000;
 const WARM_UP = 2000;
 const ROOT = 'fuzz';
 const DEAD_LETTERS = 'switchboard/deadletter';
-/** The whole fuzz run, publishing and handling, must end within this. */
-const BOUND_MS = 90000;
+/** The whole fuzz run, publishing and handling, must end within this (a guard against a stall, not a speed test: CI machines are shared). */
+const BOUND_MS = 180000;
 /**
  * The runtime's JavaScript heap is capped, so that garbage is collected as on a small device instead of piling up
  * in a roomy heap: a leak in the heap shows as the process dying out of memory, one outside it (buffers, native
@@ -24,7 +24,8 @@ const HEAP_MB = 192;
 const RSS_GROWTH_BYTES = HEAP_MB * 1024 * 1024;
 const PLUGINS: FuzzTarget[] = ['homelink', 'ha-discovery', 'sensor-threshold'];
 
-describe('hostile input: 10 000 seeded malformed and adversarial messages through every plugin (mosquitto)', () => {
+describe('hostile input: 10 000 seeded malformed and adversarial messages through every plugin (mosquitto)', function () {
+  this.timeout(BOUND_MS + 60000);
   let mosquitto: Mosquitto;
   let runtime: RestartableRuntime | undefined;
   let observer: TestClient | undefined;
