@@ -18,5 +18,7 @@ describe('privacy: mask', () => {
     assert.equal(mask('😀abc😀', 1, 1, '*'), '😀***😀');
     assert.equal(mask('😀ab', 1, 1, '*'), '***');
     assert.equal(mask('a😀😀😀b', 0, 1, '*'), '****b');
+    assert.equal(mask('jörgensen', 2, 2, '*'), 'jö*****en');
+    assert.equal(mask('😀😀😀😀', 1, 1, '*'), '😀**😀');
   });
 });
