@@ -112,7 +112,9 @@ function normalChar(ch: string): string {
 }
 
 function normalForm(ch: string): string {
-  if (FORMAT.test(ch)) return ''; // zero-width spaces and joiners, soft hyphens, direction marks
+  // Zero-width spaces and joiners, soft hyphens, direction marks; and U+FFFD, which stands for bytes that were not
+  // text (a byte put into an address must not hide it).
+  if (FORMAT.test(ch) || ch === '\ufffd') return '';
   if (SPACE.test(ch)) return ' ';
   if (DASH.test(ch)) return '-';
   if (DIGIT.test(ch)) return String(digitValue(ch.codePointAt(0)!));
