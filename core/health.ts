@@ -12,7 +12,7 @@ export interface HealthReport {
   version: string;
   uptimeSeconds: number;
   problems: string[];
-  connections: Record<string, ConnectionStatus>;
+  connections: Record<string, Omit<ConnectionStatus, 'clientId'>>;
   plugins: Record<string, PluginStatus>;
   state: { dir: string; writable: boolean; error?: string };
 }
@@ -34,7 +34,8 @@ export class Health {
   }
 
   report(): HealthReport {
-    const connections = this.#connections.status();
+    // Client ids are not shown: another client that took one would disconnect Switchboard.
+    const connections = Object.fromEntries(Object.entries(this.#connections.status()).map(([name, { clientId: _, ...status }]) => [name, status]));
     const plugins = this.#plugins.status();
     const problems: string[] = [];
     if (this.phase !== 'running') problems.push(`runtime is ${this.phase}`);

@@ -82,7 +82,7 @@ export class InboundMessage {
     try {
       return (this.#json = JSON.parse(text));
     } catch (err) {
-      throw (this.#error = new MessageRejected(`payload is not JSON (${(err as Error).message})`, 'invalid_json'));
+      throw (this.#error = new MessageRejected(`payload is not JSON (${parseError(err as Error)})`, 'invalid_json'));
     }
   }
 
@@ -109,6 +109,14 @@ export interface OutboundMessage {
 
 /** Whether a handler finished synchronously (undefined) or will finish when the promise settles. */
 export type Completion = undefined | Promise<unknown>;
+
+/**
+ * JSON.parse's complaint without the excerpt of the text it quotes: cut where the engine chose, that excerpt may
+ * hold part of an address that no privacy rule recognises any more ("jane.doe@e"...).
+ */
+function parseError(err: Error): string {
+  return err.message.replace(/, (?:\.\.\.)?"[\s\S]*$/, '');
+}
 
 /** Whether JSON text opens more than `max` objects or arrays inside one another (strings skipped); only long text can. */
 function nestsDeeperThan(text: string, max: number): boolean {

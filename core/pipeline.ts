@@ -1,8 +1,7 @@
-import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt';
 import { Bus, type BusEvent } from './bus.js';
 import type { Connection, PublishExtra, SubscriptionOptions } from './connection.js';
-import type { Logger } from './logger.js';
+import { setTextGuard, type Logger } from './logger.js';
 import { InboundMessage, type Completion, type OutboundMessage, type QoS } from './message.js';
 import type { CounterCell, HistogramCell } from './metric-cells.js';
 import type { Metrics } from './metrics.js';
@@ -89,7 +88,10 @@ export class Pipeline {
   readonly #transforms: TransformEntry[] = [];
   readonly #eventGuards: GuardEntry[] = [];
   readonly #messageGuards: GuardEntry[] = [];
+  readonly #textGuards: GuardEntry[] = [];
+  readonly #idGuards: GuardEntry[] = [];
   readonly #core: PluginProbe;
+  readonly #log: Logger;
   #deadLetter: DeadLetterTarget | null = null;
   #dispatching = false;
   #waits: Promise<unknown>[] | null = null;
@@ -100,6 +102,7 @@ export class Pipeline {
     this.#connections = connections;
     this.#metrics = metrics;
     this.#core = new PluginProbe('core', log, metrics);
+    this.#log = log;
   }
 
   /** Sees every message as it leaves, after the guards (the status page reads device states this way). */
@@ -147,10 +150,47 @@ export class Pipeline {
     const entry: GuardEntry = { probe, guard };
     if (guard.event) this.#eventGuards.push(entry);
     if (guard.message) this.#messageGuards.push(entry);
+    if (guard.id) this.#idGuards.push(entry);
+    if (guard.text) {
+      this.#textGuards.push(entry);
+      setTextGuard(this.#log, this.guardText);
+    }
     return () => {
       remove(this.#eventGuards, entry);
       remove(this.#messageGuards, entry);
+      remove(this.#idGuards, entry);
+      remove(this.#textGuards, entry);
+      if (this.#textGuards.length === 0) setTextGuard(this.#log, null);
     };
+  }
+
+  /** Text the runtime writes itself, through every guard's `text`; withheld if one fails. */
+  readonly guardText = (text: string): string => {
+    let out = text;
+    for (const g of this.#textGuards) {
+      try {
+        out = g.guard.text!(out);
+      } catch {
+        // Not logged: the line would go through this guard again.
+        g.probe.failed('guard');
+        return '[withheld: a guard failed on this text]';
+      }
+    }
+    return out;
+  };
+
+  /** An id on its way into a topic or another system's id, through every guard's `id`; throws when one fails. */
+  guardId(id: string): string {
+    let out = id;
+    for (const g of this.#idGuards) {
+      try {
+        out = g.guard.id!(out);
+      } catch (err) {
+        g.probe.failed('guard');
+        throw new Error(`guard of plugin "${g.probe.plugin}" failed on an id: ${(err as Error).message}`);
+      }
+    }
+    return out;
   }
 
   /** Registers a publisher for event types (`*`: all); errors it throws or rejects with are contained. */
@@ -167,6 +207,12 @@ export class Pipeline {
     return () => {
       for (const type of events) this.bus.off(type, listener);
     };
+  }
+
+  /** Whether a topic handler takes messages on this topic from this connection. */
+  isInput(connection: string, topic: string): boolean {
+    const matcher = this.#matchers.get(connection);
+    return matcher !== undefined && matcher.match(topic).size > 0;
   }
 
   /** Hands an incoming message to the matching topic handlers; see Completion for the result. */
@@ -305,7 +351,6 @@ export class Pipeline {
   #sendToDeadLetter(plugin: string, message: InboundMessage, error: Error): void {
     const target = this.#deadLetter;
     if (!target || (message.connection === target.connection && message.topic === target.topic)) return;
-    const text = isUtf8(message.payload);
     try {
       this.publish('core', target.connection, target.topic, {
         reason: error.message,
@@ -316,8 +361,8 @@ export class Pipeline {
         qos: message.qos,
         retain: message.retain,
         time: new Date().toISOString(),
-        encoding: text ? 'utf8' : 'base64',
-        payload: message.payload.toString(text ? 'utf8' : 'base64'),
+        bytes: message.payload.length,
+        ...excerpt(message.payload),
       }, 1, false);
       this.#metrics.deadLetters.labels(plugin).inc();
     } catch (err) {
@@ -335,6 +380,28 @@ export class Pipeline {
     if (!conn) throw new Error(`no connection named "${name}" (connections: ${[...this.#connections.keys()].join(', ') || 'none'})`);
     return conn;
   }
+}
+
+/** Most of a payload a dead letter quotes: enough to see what was wrong, never a copy of a large message. */
+export const DEAD_LETTER_EXCERPT_BYTES = 1024;
+
+// Where a word ends in text or JSON: an excerpt cut elsewhere is cut back to one of these.
+const WORD_END = /[\s"'`,;:{}[\]()<>|]/u;
+
+/**
+ * The start of a payload as text, for a dead letter: at most DEAD_LETTER_EXCERPT_BYTES, bytes that are not
+ * UTF-8 shown as U+FFFD (never the raw bytes, which no guard could read), and cut after a whole word, so that
+ * no part of an address or number is quoted that a guard would no longer recognise.
+ */
+function excerpt(payload: Buffer): { excerpt: string; truncated: boolean } {
+  const truncated = payload.length > DEAD_LETTER_EXCERPT_BYTES;
+  let text = (truncated ? payload.subarray(0, DEAD_LETTER_EXCERPT_BYTES) : payload).toString('utf8');
+  if (truncated) {
+    let cut = text.length;
+    while (cut > 0 && !WORD_END.test(text[cut - 1]!)) cut--;
+    text = text.slice(0, cut);
+  }
+  return { excerpt: text, truncated };
 }
 
 function remove<T>(list: T[], item: T): void {

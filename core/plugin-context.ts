@@ -7,6 +7,7 @@ import type { Connection } from './connection.js';
 import type { ConnectionHandle, PluginContext, RetainedOptions, RuntimeInfo } from './plugin.js';
 import { RetainedTopics } from './retained.js';
 import type { StateStore } from './state-store.js';
+import { topicLevel } from './topics.js';
 
 /** What the host records of a plugin while it runs: its contributions, so they can be removed, and its hooks. */
 export interface PluginRecord {
@@ -63,6 +64,12 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
     guard(guard) {
       record.hasGuard = true;
       record.removers.push(pipeline.addGuard(record.probe, guard));
+    },
+    id(id) {
+      return pipeline.guardId(id);
+    },
+    topicLevel(id) {
+      return topicLevel(pipeline.guardId(id));
     },
     publisher(events, publisher) {
       record.removers.push(pipeline.addPublisher(record.probe, typeof events === 'string' ? [events] : events, publisher));

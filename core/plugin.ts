@@ -24,6 +24,14 @@ export type Publisher<D = unknown> = (event: BusEvent<D>) => void | Promise<void
 export interface Guard {
   event?(event: BusEvent): BusEvent | null;
   message?(message: OutboundMessage): OutboundMessage | null;
+  /** Free text the runtime writes itself (log lines, reasons): the text as it may leave. A throw withholds the text. */
+  text?(text: string): string;
+  /**
+   * An id on its way to becoming a topic level or part of another system's id (a Home Assistant unique_id):
+   * the id as it may leave. Must be stable (the same id gives the same result in every run) and keep distinct
+   * ids distinct.
+   */
+  id?(id: string): string;
 }
 
 export interface HandleOptions {
@@ -125,6 +133,14 @@ export interface PluginContext<O = unknown> {
   transform(transform: Transform, options?: TransformOptions): void;
   /** Guards everything that leaves the runtime (see Guard). */
   guard(guard: Guard): void;
+  /**
+   * An id (a property reference, a serial) as it may leave the runtime inside a topic or another system's id:
+   * through every guard's `id` (e.g. personal data in it replaced by a stable token). Use it for every id that
+   * becomes part of a topic or a unique_id.
+   */
+  id(id: string): string;
+  /** An id as one topic level: `id()`, then made safe as a level (see topicLevel). */
+  topicLevel(id: string): string;
   /** Receives final events of the given types (`*`: all). */
   publisher<D = unknown>(events: string | string[], publisher: Publisher<D>): void;
 

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { EmbeddedBroker } from './broker.js';
+import { EmbeddedBroker, type BrokerAccess } from './broker.js';
 import type { RuntimeConfig } from './config/load-config.js';
 import { Connections } from './connections.js';
 import { installEventsOut } from './events-out.js';
@@ -81,6 +81,7 @@ export class Runtime {
     try {
       await this.#state.open();
       if (core.broker.embedded) {
+        this.#broker.authorize(this.#brokerAccess());
         await this.#broker.start();
         if (this.#config.localIsEmbedded) this.#connections.get('local')!.retarget(this.#broker.url);
       }
@@ -150,6 +151,19 @@ export class Runtime {
     await this.#http.stop();
     this.#health.phase = 'stopped';
     this.#log[level]('stopped');
+  }
+
+  /** Switchboard's own login and client id on the embedded broker, and the topics only it may publish to. */
+  #brokerAccess(): BrokerAccess {
+    const { events, deadLetter } = this.#config.core;
+    const local = this.#config.localIsEmbedded ? this.#connections.get('local') : undefined;
+    const own = local && this.#config.connections.local?.username ? { username: this.#config.connections.local.username, password: this.#config.connections.local.password ?? '' } : null;
+    return {
+      own,
+      ownClientIds: () => (own && local ? [local.status().clientId] : []),
+      protectedTopics: [`${events.prefix}/#`, events.statusTopic, ...(deadLetter.topic ? [deadLetter.topic] : [])],
+      isInput: (topic) => this.#pipeline.isInput('local', topic),
+    };
   }
 
   #info(): RuntimeInfo {

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { regexProblem } from './safe-regex.js';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -9,6 +10,17 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  * printed or logged), `x-env` / `x-arg` (the environment variable and command-line flag that override a
  * core key), `x-connection` (the value names a connection; checked against `connections`).
  */
+/** `x-safe-regex: true`: the string is a regular expression (Unicode mode) that cannot backtrack catastrophically. */
+export const SAFE_REGEX = 'x-safe-regex';
+
+function safeRegex(this: unknown, enabled: boolean, data: string): boolean {
+  const problem = enabled ? regexProblem(data) : undefined;
+  if (problem === undefined) return true;
+  safeRegex.errors = [{ keyword: SAFE_REGEX, message: problem, params: {} }];
+  return false;
+}
+safeRegex.errors = undefined as Partial<ErrorObject>[] | undefined;
+
 export const ANNOTATIONS = ['x-sensitive', 'x-env', 'x-arg', 'x-connection'] as const;
 
 /**
@@ -19,6 +31,7 @@ export function createAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, allowUnionTypes: true, verbose: true });
   addFormats(ajv);
   for (const keyword of ANNOTATIONS) ajv.addKeyword({ keyword, schemaType: ['boolean', 'string'] });
+  ajv.addKeyword({ keyword: SAFE_REGEX, type: 'string', schemaType: 'boolean', errors: true, validate: safeRegex });
   return ajv;
 }
 

@@ -4,6 +4,8 @@ import { httpAuthSchema } from '../http-auth.js';
 import { connectionSchema } from './connection-schema.js';
 
 const NAME = '^[A-Za-z0-9_-]+$';
+// An MQTT subscription filter: levels separated by "/", "+" a whole level, "#" a whole last level.
+const TOPIC_FILTER = '^(?:#|(?:\\+|[^+#/]*)(?:/(?:\\+|[^+#/]*))*(?:/#)?)$';
 
 /**
  * The core keys of runtime.config.json. This schema is the single source: the TypeScript type
@@ -32,6 +34,44 @@ export const coreSchema = {
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 1883, description: 'Port of the embedded broker (0: any free port).', 'x-env': 'SWITCHBOARD_BROKER_PORT', 'x-arg': 'broker-port' },
         username: { type: 'string', default: '', description: 'When set, clients must log in with this user name and password, wherever they connect from.', 'x-env': 'SWITCHBOARD_BROKER_USERNAME' },
         password: { type: 'string', default: '', description: 'Password that goes with broker.username.', 'x-sensitive': true, 'x-env': 'SWITCHBOARD_BROKER_PASSWORD' },
+        users: {
+          type: 'array',
+          default: [],
+          description:
+            'Further users of the embedded broker, each with what it may publish and subscribe to. When any is configured, every client must log in. A user without "publish" may publish what anonymous clients may.',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['username', 'password'],
+            properties: {
+              username: { type: 'string', minLength: 1, description: 'User name.' },
+              password: { type: 'string', minLength: 1, 'x-sensitive': true, description: 'Password (write "${SOME_VARIABLE}" to take it from the environment).' },
+              publish: { type: 'array', items: { type: 'string', minLength: 1, pattern: TOPIC_FILTER }, description: 'Topic filters it may publish to, protected topics included; nothing else.' },
+              subscribe: { type: 'array', items: { type: 'string', minLength: 1, pattern: TOPIC_FILTER }, description: 'Topic filters it may subscribe to (default: all).' },
+            },
+          },
+        },
+        protectedTopics: {
+          type: 'array',
+          items: { type: 'string', minLength: 1, pattern: TOPIC_FILTER },
+          default: ['switchboard/#', 'homeassistant/#'],
+          description:
+            'Topic filters only Switchboard (and users whose "publish" names them) may publish to: anonymous and other clients may read them, not write them. events.prefix, events.statusTopic and deadLetter.topic are always protected; topics a plugin takes as input (e.g. Home Assistant\'s homeassistant/status) stay writable.',
+        },
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'A second listener of the embedded broker, for MQTT over TLS.',
+          properties: {
+            enabled: { type: 'boolean', default: false, description: 'Listen for MQTT over TLS too.', 'x-env': 'SWITCHBOARD_BROKER_TLS_ENABLED' },
+            port: { type: 'integer', minimum: 0, maximum: 65535, default: 8883, description: 'Port of the TLS listener (0: any free port), on broker.host.' },
+            cert: { type: 'string', default: '', description: 'PEM file of the broker\'s certificate (chain); relative to this file.' },
+            key: { type: 'string', default: '', description: 'PEM file of its private key.' },
+            passphrase: { type: 'string', default: '', 'x-sensitive': true, description: 'Passphrase of the private key.' },
+            ca: { type: 'string', default: '', description: 'PEM file of a certificate authority: when set, clients must present a certificate it signed.' },
+          },
+        },
       },
     },
     connections: {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -12,6 +13,9 @@ import { toConvictSchema } from './convict-schema.js';
 import { walkWithSchema } from './schema-walk.js';
 
 export const DEFAULT_CONFIG_FILE = 'runtime.config.json';
+
+/** The user name Switchboard's own connection logs in to its embedded broker with. */
+export const OWN_USERNAME = 'switchboard-runtime';
 
 export interface LoadOptions {
   /** Path of the configuration file (default: runtime.config.json in `cwd`). */
@@ -82,6 +86,22 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<RuntimeConfig>
       if (!path) continue;
       conn.tls[key] = resolve(baseDir, path);
       await access(conn.tls[key]!, constants.R_OK).catch((err: Error) => problems.push({ path: `connections.${name}.tls.${key}`, message: `cannot read ${conn.tls[key]}: ${err.message}` }));
+    }
+  }
+  const tls = core.broker.tls;
+  if (core.broker.embedded && tls.enabled) {
+    for (const key of ['cert', 'key', 'ca'] as const) {
+      if (!tls[key]) {
+        if (key !== 'ca') problems.push({ path: `broker.tls.${key}`, message: 'is required for the TLS listener (broker.tls.enabled)' });
+        continue;
+      }
+      tls[key] = resolve(baseDir, tls[key]);
+      await readFile(tls[key], 'utf8').then(
+        (pem) => {
+          if (!pem.includes('-----BEGIN ')) problems.push({ path: `broker.tls.${key}`, message: `${tls[key]} is not a PEM file (no "-----BEGIN" line)` });
+        },
+        (err: Error) => problems.push({ path: `broker.tls.${key}`, message: `cannot read ${tls[key]}: ${err.message}` }),
+      );
     }
   }
   const names = new Set(Object.keys(connections));
@@ -216,7 +236,11 @@ function addNew(problems: ConfigProblem[], more: ConfigProblem[]): void {
 function defaultLocal(core: CoreConfig): ConnectionConfig {
   const host = core.broker.host === '0.0.0.0' || core.broker.host === '::' ? '127.0.0.1' : core.broker.host;
   const local: Record<string, unknown> = { url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${core.broker.port}` };
-  if (core.broker.username) {
+  if (core.broker.embedded) {
+    // Switchboard's own login on its embedded broker: made anew at every start, known to no one else.
+    local.username = OWN_USERNAME;
+    local.password = randomBytes(24).toString('base64url');
+  } else if (core.broker.username) {
     local.username = core.broker.username;
     local.password = core.broker.password;
   }

@@ -38,8 +38,11 @@ export class DeviceAnnouncer {
   readonly #topics: StateTopics;
   readonly #connection: string;
   readonly #deviceEvents: boolean;
+  readonly #id: (id: string) => string;
 
-  constructor(emit: (type: string, data: unknown) => void, topics: StateTopics, connection: string, deviceEvents: boolean) {
+  /** `id`: what a reference or serial becomes before it is part of a device id (the runtime's ctx.id: no personal data in ids). */
+  constructor(emit: (type: string, data: unknown) => void, topics: StateTopics, connection: string, deviceEvents: boolean, id: (id: string) => string = (i) => i) {
+    this.#id = id;
     this.#emit = emit;
     this.#topics = topics;
     this.#connection = connection;
@@ -48,7 +51,7 @@ export class DeviceAnnouncer {
 
   property(property: PropertyRecord): void {
     const device: Device = {
-      id: propertyDeviceId(property.reference),
+      id: propertyDeviceId(this.#id(property.reference)),
       kind: 'hub',
       name: property.displayReference ? `${property.reference} (${property.displayReference})` : property.reference,
       manufacturer: 'AICO',
@@ -77,10 +80,10 @@ export class DeviceAnnouncer {
       capabilities.push({ key: 'events', type: 'events', name: 'Events', topic: this.#topics.deviceTopic(record, 'event'), eventTypes: [...DEVICE_EVENT_TYPES] });
     }
     const device: Device = {
-      id: deviceDeviceId(record.serial),
+      id: deviceDeviceId(this.#id(record.serial)),
       kind: 'device',
       name: deviceName(record),
-      via: propertyDeviceId(record.property),
+      via: propertyDeviceId(this.#id(record.property)),
       connection: this.#connection,
       stateTopic: this.#topics.deviceTopic(record, 'state'),
       capabilities,
@@ -92,6 +95,14 @@ export class DeviceAnnouncer {
     if (model) device.model = model;
     if (area) device.area = area;
     this.#emit(DEVICE_UPDATED, device);
+  }
+
+  removedProperty(reference: string): void {
+    this.removed(propertyDeviceId(this.#id(reference)));
+  }
+
+  removedDevice(serial: string): void {
+    this.removed(deviceDeviceId(this.#id(serial)));
   }
 
   removed(id: string): void {

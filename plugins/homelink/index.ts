@@ -29,8 +29,9 @@ export default definePlugin({
       alerts,
       log: ctx.log,
       unsafeIds: ctx.counter('unsafe_ids_total', 'Ids (property references, device serials) that had to be escaped to become topic levels'),
+      id: (id) => ctx.id(id),
     });
-    const announcer = new DeviceAnnouncer((type, data) => ctx.emit(type, data), topics, connection, options.deviceEvents);
+    const announcer = new DeviceAnnouncer((type, data) => ctx.emit(type, data), topics, connection, options.deviceEvents, (id) => ctx.id(id));
     const listedAlerts = ctx.gauge('alerts_listed', 'Alerts listed against devices: in alarm or silenced, not yet cleared');
     listedAlerts.set(alerts.size);
     const handler = new MessageHandler({

@@ -1,7 +1,7 @@
 import type { InboundMessage, Logger } from '../../core/index.js';
 import type { AlertBook, AlertDetails, AlertOwner } from './alert-book.js';
 import { staleness, type AlertInput, type Staleness } from './alert-status.js';
-import { deviceDeviceId, propertyDeviceId, type DeviceAnnouncer } from './device-announcements.js';
+import type { DeviceAnnouncer } from './device-announcements.js';
 import { deviceInfo, propertyInfo, unregisteredDeviceInfo, type DeviceInfo } from './device-info.js';
 import { ALARM_CANCEL, concernsDevice, eventIdOf, parseMessage, text, type HomelinkMessage } from './homelink-message.js';
 import { readingKind, readingUnit } from './readings.js';
@@ -141,7 +141,7 @@ export class MessageHandler {
         for (const serial of [...registry.devicesOf(reference)]) this.#removeDevice(registry.device(serial)!, m.at);
         registry.removeProperty(reference);
         topics.removeProperty(reference);
-        announcer.removed(propertyDeviceId(reference));
+        announcer.removedProperty(reference);
       }
       return this.#emit(m, undefined);
     }
@@ -195,7 +195,7 @@ export class MessageHandler {
     registry.removeDevice(device.serial);
     topics.removeDevice(device);
     topics.property(device.property);
-    announcer.removed(deviceDeviceId(device.serial));
+    announcer.removedDevice(device.serial);
     this.#d.listedAlerts.set(alerts.size);
   }
 

@@ -21,6 +21,8 @@ export interface StateTopicsDeps {
   log: Logger;
   /** Counts ids that had to be escaped to become topic levels. */
   unsafeIds: { inc(): void };
+  /** What an id becomes before it is a topic level (the runtime's ctx.id: no personal data in topics). */
+  id?: (id: string) => string;
 }
 
 /**
@@ -36,6 +38,7 @@ export class StateTopics {
   readonly #alerts: AlertBook;
   readonly #log: Logger;
   readonly #unsafeIds: { inc(): void };
+  readonly #id: (id: string) => string;
   readonly #levels = new Map<string, string>();
   readonly #deviceViews = new Map<string, { state: LazyJson; alerts: LazyJson }>();
   readonly #propertyViews = new Map<string, LazyJson>();
@@ -47,6 +50,7 @@ export class StateTopics {
     this.#alerts = deps.alerts;
     this.#log = deps.log;
     this.#unsafeIds = deps.unsafeIds;
+    this.#id = deps.id ?? ((id) => id);
   }
 
   deviceTopic(device: DeviceRecord, leaf: DeviceLeaf): string {
@@ -155,11 +159,12 @@ export class StateTopics {
   #level(id: string, field: string): string {
     let level = this.#levels.get(id);
     if (level === undefined) {
-      level = topicLevel(id);
+      const guarded = this.#id(id);
+      level = topicLevel(guarded);
       this.#levels.set(id, level);
-      if (level !== id) {
+      if (level !== guarded) {
         this.#unsafeIds.inc();
-        this.#log.warn({ field, id, escaped: level }, `${field} ${JSON.stringify(id)} cannot be a topic level as it is (wildcards, "/", "%" or control characters); it is published as ${level}`);
+        this.#log.warn({ field, id: guarded, escaped: level }, `${field} ${JSON.stringify(guarded)} cannot be a topic level as it is (wildcards, "/", "%" or control characters); it is published as ${level}`);
       }
     }
     return level;

@@ -17,10 +17,12 @@ export function metricsTally(ctx: PluginContext<unknown>, rules: readonly Rule[]
   const events = series('events_dropped_total', 'Events dropped (published nowhere), per rule');
   const messages = series('messages_dropped_total', 'Messages not published, per rule');
   const unscanned = ctx.counter('payloads_unscanned_total', 'Payloads published as they were because they are not UTF-8 text');
+  const truncated = ctx.counter('strings_cut_total', 'Strings longer than maxScanChars, cut before they were scanned');
   return {
     hashed: (rule) => hashed[rule.index]!.inc(),
     masked: (rule) => masked[rule.index]!.inc(),
     dropped: (rule, what) => (what === 'event' ? events : messages)[rule.index]!.inc(),
     unscanned: () => unscanned.inc(),
+    truncated: () => truncated.inc(),
   };
 }

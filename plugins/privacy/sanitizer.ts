@@ -1,6 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import type { BusEvent, OutboundMessage } from '../../core/index.js';
 import { eachChild, updateAt } from './json-path.js';
+import { canonical } from './detectors.js';
+import type { KeyedHash } from './keyed-hash.js';
+import { mask } from './mask.js';
 import { appliesToEvent, appliesToMessage, Plan, type Rule, type ValueKind } from './rules.js';
 
 /** Where the sanitizer reports what it did: metrics in the runtime, a report in `privacy test`. */
@@ -10,7 +13,22 @@ export interface Tally {
   dropped(rule: Rule, what: 'event' | 'message'): void;
   /** A payload that is not UTF-8 text went out as it was: there is no text to look for data in. */
   unscanned(): void;
+  /** A string longer than maxScanChars was cut before it was scanned. */
+  truncated?(): void;
 }
+
+export interface SanitizerOptions {
+  /** Longest string scanned; the rest of a longer one is withheld. */
+  maxScanChars?: number;
+  /** The keyed hash ids are tokenised with (see `id`); without it, ids go out as they are. */
+  ids?: KeyedHash;
+}
+
+/** Strings are scanned up to this many characters by default: far more than any real message's text. */
+export const MAX_SCAN_CHARS = 65536;
+
+// Topic levels and ids seen lately, with what they became; forgotten all at once past this many.
+const ID_CACHE_ENTRIES = 8192;
 
 class Dropped {
   constructor(readonly rule: Rule) {}
@@ -38,9 +56,16 @@ export class Sanitizer {
   readonly #messagePlans = new Map<string, Plan>();
   readonly #plans = new Map<string, Plan>();
   readonly #checked = new WeakMap<object, Plan>();
+  readonly #maxScanChars: number;
+  readonly #ids: KeyedHash | null;
+  readonly #scanning: readonly Rule[];
+  readonly #idCache = new Map<string, string>();
 
-  constructor(rules: readonly Rule[], eventsPrefix: string, tally: Tally) {
+  constructor(rules: readonly Rule[], eventsPrefix: string, tally: Tally, options: SanitizerOptions = {}) {
     this.#rules = rules;
+    this.#maxScanChars = options.maxScanChars ?? MAX_SCAN_CHARS;
+    this.#ids = options.ids ?? null;
+    this.#scanning = rules.filter((r) => r.scanner !== null);
     this.#eventsPrefix = eventsPrefix;
     this.#tally = tally;
     this.#drops = rules.map((r) => new Dropped(r));
@@ -65,7 +90,10 @@ export class Sanitizer {
   }
 
   /** The message as it may be published, or null when a rule drops it. */
-  message(message: OutboundMessage): OutboundMessage | null {
+  message(original: OutboundMessage): OutboundMessage | null {
+    // Topic levels are ids: whatever a plugin made a topic of, no personal data goes out in it.
+    const topic = this.topic(original.topic);
+    const message = topic === original.topic ? original : { ...original, topic };
     const plan = this.#messagePlans.get(message.topic) ?? this.#planFor(this.#messagePlans, message.topic, (r) => appliesToMessage(r, message.topic));
     if (plan.steps.length === 0) return message;
     const payload = message.payload;
@@ -92,6 +120,59 @@ export class Sanitizer {
     return next === payload ? message : { ...message, payload: next };
   }
 
+  /** A topic with every level that holds personal data made an id (see `id`). */
+  topic(topic: string): string {
+    if (this.#ids === null || this.#scanning.length === 0) return topic;
+    const levels = topic.split('/');
+    let changed = false;
+    for (let i = 0; i < levels.length; i++) {
+      const level = this.id(levels[i]!);
+      if (level !== levels[i]) {
+        levels[i] = level;
+        changed = true;
+      }
+    }
+    return changed ? levels.join('/') : topic;
+  }
+
+  /**
+   * An id as it may leave in a topic level or another system's id: what any rule's detectors or expression find
+   * in it becomes a keyed token, whatever the rule's action (masking would make two people one id), so that the
+   * id stays stable and distinct.
+   */
+  id(id: string): string {
+    const ids = this.#ids;
+    if (ids === null || this.#scanning.length === 0) return id;
+    let out = this.#idCache.get(id);
+    if (out !== undefined) return out;
+    out = this.#bounded(id);
+    for (const rule of this.#scanning) out = rule.scanner!.replace(out, (value, kind) => (ids.isToken(value) ? value : ids.token(canonical(kind, value))));
+    if (this.#idCache.size >= ID_CACHE_ENTRIES) this.#idCache.clear();
+    this.#idCache.set(id, out);
+    return out;
+  }
+
+  /** Text the runtime writes itself (a log line, a reason): each rule's matches hashed or masked as the rule says, a drop rule's masked. */
+  text(text: string): string {
+    let out = this.#bounded(text);
+    for (const rule of this.#scanning) {
+      out = rule.scanner!.replace(out, rule.replace ? this.#replace[rule.index]! : (value) => mask(value, 0, 0, '*'));
+    }
+    return out;
+  }
+
+  /** At most maxScanChars characters of `text`, the rest withheld (and counted); the result is never cut again. */
+  #bounded(text: string): string {
+    const max = this.#maxScanChars;
+    if (text.length <= max) return text;
+    this.#tally.truncated?.();
+    const note = `[${text.length} characters, cut: longer than maxScanChars]`;
+    let cut = Math.max(0, max - note.length);
+    // Not between the two halves of a surrogate pair.
+    if (cut > 0 && text.charCodeAt(cut - 1) >= 0xd800 && text.charCodeAt(cut - 1) <= 0xdbff) cut--;
+    return text.slice(0, cut) + note;
+  }
+
   /** The plan of the rules that apply to a topic or event type not seen (lately); topics with the same rules share one. */
   #planFor(cache: Map<string, Plan>, key: string, applies: (rule: Rule) => boolean): Plan {
     if (cache.size >= PLAN_CACHE_ENTRIES) cache.clear();
@@ -115,8 +196,9 @@ export class Sanitizer {
   /** A payload given as text: JSON text is treated as what it encodes, other text as text. */
   #string(plan: Plan, text: string): string {
     const json = looksLikeJson(text);
-    // Without escapes, JSON's strings are its text verbatim, and no built-in detector matches across its syntax.
-    if (plan.textSafe && (!json || !text.includes('\\'))) return this.#plainText(plan, text);
+    // Without escapes, JSON's strings are its text verbatim, and no built-in detector matches across its syntax;
+    // JSON text too long to scan whole is read value by value, so that what is cut is a string, not the JSON.
+    if (plan.textSafe && (!json || (!text.includes('\\') && text.length <= this.#maxScanChars))) return this.#plainText(plan, text);
     if (json) {
       let parsed: unknown;
       try {
@@ -172,7 +254,7 @@ export class Sanitizer {
   }
 
   #text(text: string, rules: readonly Rule[]): string {
-    let out = text;
+    let out = this.#bounded(text);
     for (const rule of rules) {
       if (rule.replace) out = rule.scanner!.replace(out, this.#replace[rule.index]!);
       else if (rule.scanner!.test(out)) throw this.#drops[rule.index]!;

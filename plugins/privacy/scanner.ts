@@ -1,4 +1,5 @@
-import { DETECTOR_DEFS, type DetectorName } from './detectors.js';
+import { DETECTOR_DEFS, type Detector, type DetectorName, type Span } from './detectors.js';
+import { normalize, type NormalText } from './normalize.js';
 
 export type MatchKind = DetectorName | 'regex';
 
@@ -7,14 +8,20 @@ export type Replacer = (match: string, kind: MatchKind) => string;
 
 interface Pass {
   readonly kind: MatchKind;
-  readonly regex: RegExp;
-  readonly maybe: ((text: string) => boolean) | undefined;
-  readonly accept: ((match: string, next: string) => number) | undefined;
+  readonly detector: Detector;
+  /** Built-in detectors read the text in normal form; a custom expression reads it as written. */
+  readonly normal: boolean;
 }
 
 // The more specific detectors go first: an address such as 07700900123@example.com is an email, and a
 // UUID starting with 0 is no phone number. What a pass puts in (a token, a mask) matches no later pass.
 const PRECEDENCE: readonly DetectorName[] = ['email', 'uuid', 'ipv6', 'ipv4', 'phone'];
+
+/** Time a custom expression may take over one string; past it, the rest of the string is withheld. */
+export const REGEX_BUDGET_MS = 50;
+
+/** What replaces the part of a string a custom expression had no time to read. */
+export const WITHHELD = '[withheld: not scanned in time]';
 
 /**
  * The content a rule looks for in a string: some built-in detectors and/or a custom regular expression,
@@ -25,13 +32,8 @@ export class Scanner {
   readonly #passes: readonly Pass[];
 
   constructor(detectors: readonly DetectorName[], regex?: { source: string; ignoreCase: boolean }) {
-    const passes: Pass[] = PRECEDENCE.filter((d) => detectors.includes(d)).map((d) => ({
-      kind: d,
-      regex: new RegExp(DETECTOR_DEFS[d].source, 'gu'),
-      maybe: DETECTOR_DEFS[d].maybe,
-      accept: DETECTOR_DEFS[d].accept,
-    }));
-    if (regex) passes.push({ kind: 'regex', regex: new RegExp(regex.source, regex.ignoreCase ? 'giu' : 'gu'), maybe: undefined, accept: undefined });
+    const passes: Pass[] = PRECEDENCE.filter((d) => detectors.includes(d)).map((d) => ({ kind: d, detector: DETECTOR_DEFS[d], normal: true }));
+    if (regex) passes.push({ kind: 'regex', detector: budgeted(new RegExp(regex.source, regex.ignoreCase ? 'giu' : 'gu')), normal: false });
     this.#passes = passes;
   }
 
@@ -42,9 +44,9 @@ export class Scanner {
 
   /** Whether `text` holds anything this scanner would replace. */
   test(text: string): boolean {
+    const normal = normalOnce();
     for (const pass of this.#passes) {
-      if (pass.maybe && !pass.maybe(text)) continue;
-      if (run(pass, text, null) !== null) return true;
+      if (run(pass, text, null, normal) !== null) return true;
     }
     return false;
   }
@@ -52,38 +54,83 @@ export class Scanner {
   /** `text` with each match replaced by `replacer`; `text` itself when nothing was replaced. */
   replace(text: string, replacer: Replacer): string {
     let out = text;
-    for (const pass of this.#passes) {
-      if (pass.maybe && !pass.maybe(out)) continue;
-      out = run(pass, out, replacer) ?? out;
-    }
+    const normal = normalOnce();
+    for (const pass of this.#passes) out = run(pass, out, replacer, normal) ?? out;
     return out;
   }
 }
 
+/** A normalizer that works a text out once however many passes read it unchanged. */
+function normalOnce(): (text: string) => NormalText {
+  let last: string | null = null;
+  let normal: NormalText | null = null;
+  return (text) => {
+    if (text !== last || normal === null) {
+      last = text;
+      normal = normalize(text);
+    }
+    return normal;
+  };
+}
+
 /**
  * One pass of `pass` over `text`: with a replacer, the text with the matches replaced (null when none
- * was); without, a non-null string as soon as one match is found.
+ * was); without, a non-null string as soon as one match is found. A match found in the normal form is
+ * replaced where it was written (escapes and invisible characters included), by what the replacer makes of
+ * its normal form, so that an address hashes alike however it was written.
  */
-function run(pass: Pass, text: string, replacer: Replacer | null): string | null {
-  const regex = pass.regex;
+function run(pass: Pass, text: string, replacer: Replacer | null, normalOf: (text: string) => NormalText): string | null {
+  const normal = pass.normal ? normalOf(text) : null;
+  const seen = normal ? normal.text : text;
+  const maybe = pass.detector.maybe;
+  if (maybe && !maybe(seen)) return null;
   let out: string | null = null;
   let done = 0;
-  // The position is kept here, not in the expression, which a replacer may use meanwhile (a mask checks what it made).
-  for (let from = 0; from <= text.length; ) {
-    regex.lastIndex = from;
-    const m = regex.exec(text);
-    if (m === null) break;
-    const match = m[0];
-    from = m.index + Math.max(match.length, 1);
-    if (match === '') continue;
-    const n = pass.accept ? pass.accept(match, text.charAt(m.index + match.length)) : match.length;
-    if (n === 0) continue;
+  for (let from = 0; from <= seen.length; ) {
+    const span = pass.detector.find(seen, from);
+    if (span === null) break;
+    const [s, e] = span;
+    from = Math.max(e, s + 1);
+    if (e <= s) continue;
+    if (s < 0) {
+      // A custom expression out of time: what it did not read goes nowhere.
+      if (!replacer) return '';
+      out = (out ?? '') + text.slice(done, -s - 1) + WITHHELD;
+      done = text.length;
+      break;
+    }
     if (!replacer) return '';
-    const value = match.slice(0, n);
+    const value = seen.slice(s, e);
     const replaced = replacer(value, pass.kind);
-    if (replaced === value) continue;
-    out = (out ?? '') + text.slice(done, m.index) + replaced;
-    done = m.index + n;
+    const start = normal?.starts ? normal.starts[s]! : s;
+    const end = normal?.ends ? normal.ends[e - 1]! : e;
+    if (replaced === value && end - start === value.length && text.slice(start, end) === value) continue;
+    out = (out ?? '') + text.slice(done, start) + replaced;
+    done = end;
   }
   return out === null ? null : out + text.slice(done);
+}
+
+/**
+ * A custom expression as a detector that stops when its time is up: then it reports a span starting at
+ * `-(where it stopped) - 1`, and the rest of the string is withheld. The expression was checked for
+ * catastrophic backtracking when the configuration was validated; this bounds what is left (a polynomial
+ * expression over a long string).
+ */
+function budgeted(regex: RegExp): Detector {
+  let deadline = 0;
+  let text: string | null = null;
+  return {
+    find(t, from): Span | null {
+      if (t !== text || from === 0) {
+        text = t;
+        deadline = performance.now() + REGEX_BUDGET_MS;
+      } else if (performance.now() > deadline) {
+        return [-from - 1, 0];
+      }
+      regex.lastIndex = from;
+      const m = regex.exec(t);
+      return m === null ? null : [m.index, m.index + m[0].length];
+    },
+  };
 }

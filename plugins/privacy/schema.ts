@@ -47,7 +47,13 @@ const rule = {
       items: { enum: DETECTORS },
       description: 'Built-in detectors of personal data in any string, keys included: email, phone (international and national forms), uuid, ipv4, ipv6.',
     },
-    regex: { type: 'string', minLength: 1, format: 'regex', description: 'A JavaScript regular expression (Unicode mode) whose matches in any string are acted on, e.g. "\\\\b[A-Z]{2}\\\\d{6}[A-D]\\\\b".' },
+    regex: {
+      type: 'string',
+      minLength: 1,
+      'x-safe-regex': true,
+      description:
+        'A JavaScript regular expression (Unicode mode) whose matches in any string are acted on, e.g. "\\\\b[A-Z]{2}\\\\d{6}[A-D]\\\\b". One that can backtrack catastrophically (such as "(a+)+$") is refused; each string gets 50 ms of it, and what it has not read by then is withheld.',
+    },
     ignoreCase: { type: 'boolean', default: false, description: 'Match regex regardless of case.' },
     paths: {
       type: 'array',
@@ -92,6 +98,12 @@ export const schema = {
       description: `Key of the keyed hash (HMAC-SHA256); required when a rule hashes, at least ${MIN_SECRET_LENGTH} characters. Write "\${SWITCHBOARD_PRIVACY_SECRET}" to take it from the environment. Keep it: another secret gives other tokens.`,
     },
     hashLength: { type: 'integer', minimum: 8, maximum: 64, default: 16, description: 'Hex characters of the HMAC kept in a token (pii_ and this many); 16 = 64 bits.' },
+    maxScanChars: {
+      type: 'integer',
+      minimum: 1024,
+      default: 65536,
+      description: 'Longest string scanned: the rest of a longer one is withheld (cut, with a note of its length) before any detector reads it, so that no message costs more than this much scanning per string.',
+    },
     rules: { type: 'array', default: [], items: rule, description: 'Applied in order to every event (after all transforms) and to every message the runtime publishes.' },
   },
   if: { required: ['rules'], properties: { rules: { contains: { required: ['action'], properties: { action: { const: 'hash' } } } } } },

@@ -75,13 +75,14 @@ describe('Pipeline (handlers, transforms, guards, publishers) over a real broker
       qos: 1,
       retain: false,
       time: undefined,
-      encoding: 'utf8',
-      payload: 'hot',
+      bytes: 3,
+      excerpt: 'hot',
+      truncated: false,
     });
     assert.ok(!Number.isNaN(Date.parse(String(text!.time))));
     const binary = letters.find((l) => l.plugin === 'thrower' && l.topic === 'in/binary');
-    assert.equal(binary!.encoding, 'base64');
-    assert.deepEqual(Buffer.from(String(binary!.payload), 'base64'), Buffer.from([0xff, 0x00, 0xfe]));
+    // Never the raw bytes: what is not UTF-8 is shown as U+FFFD, so that a guard reads all there is to read.
+    assert.deepEqual([binary!.bytes, binary!.excerpt, binary!.payload], [3, '\ufffd\u0000\ufffd', undefined]);
     assert.equal(binary!.qos, 0);
     const notText = letters.find((l) => l.plugin === 'echo');
     assert.deepEqual([notText!.topic, notText!.code, notText!.reason], ['in/binary', 'invalid_utf8', 'payload is not valid UTF-8']);
@@ -96,6 +97,18 @@ describe('Pipeline (handlers, transforms, guards, publishers) over a real broker
     assert.equal(metricValue(metrics, 'switchboard_dead_letters_total', { plugin: 'thrower' }), 2);
     assert.equal(metricValue(metrics, 'switchboard_dead_letters_total', { plugin: 'echo' }), 1);
     assert.equal(h.client.on('switchboard/events/+').length, 1, 'echo handled the text message');
+  });
+
+  it('quotes at most the first kilobyte of a rejected message in its dead letter, cut after a whole word', async () => {
+    await h.start({ deadLetter: { topic: 'switchboard/deadletter' }, plugins: { thrower: plugin('thrower', { mode: 'reject', code: 'too_big' }) } });
+    const words = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
+    await h.client.publish('in/large', `${words} ${'x'.repeat(1_000_000)}`, { qos: 1 });
+    const [letter] = (await h.client.waitForCount('switchboard/deadletter', 1)).map((m) => m.json<Record<string, unknown>>());
+    const excerpt = String(letter!.excerpt);
+    assert.equal(letter!.bytes, words.length + 1 + 1_000_000);
+    assert.equal(letter!.truncated, true);
+    assert.ok(Buffer.byteLength(excerpt) <= 1024, `${Buffer.byteLength(excerpt)} bytes quoted`);
+    assert.ok(words.startsWith(excerpt) && /\d $/.test(excerpt), `cut after a whole word: ...${excerpt.slice(-20)}`);
   });
 
   it('runs transforms by order (ties in registration order), skips a throwing one, and a dropped event goes nowhere', async () => {

@@ -51,7 +51,7 @@ describe('A throwing plugin is contained', () => {
     const letter = dead!.json<Record<string, unknown>>();
     assert.equal(letter.plugin, 'e2e-thrower');
     assert.equal(letter.topic, 'tanks/north/level');
-    assert.equal(letter.payload, '41');
+    assert.equal(letter.excerpt, '41');
     assert.match(String(letter.reason), /e2e-thrower always fails/);
     assert.equal(await failures(), 1);
     const logged = await runtime.waitForLog((l) => l.level === 'error' && l.plugin === 'e2e-thrower' && l.topic === 'tanks/north/level');

@@ -30,6 +30,20 @@ export interface FuzzOptions {
   maxPayloadBytes?: number;
 }
 
+/** Personal data written so that a naive detector misses it: escapes, compatibility forms, invisible characters, other scripts' digits. */
+export const OBFUSCATED_PII = [
+  'jane.doe%40example.com',
+  'jane.doe＠example.com',
+  'jane.doe﹫example.com',
+  'jane.doe&#64;example.com',
+  'jane\u200b.doe@example.com',
+  '(0)7700 900150',
+  'tenant-07700900153',
+  '０７７００ ９００１２３',
+  '٠٧٧٠٠ ٩٠٠١٢٣',
+  '07700\u00a0900123',
+];
+
 const MESSAGE_TYPES = ['alert', 'device', 'event', 'insight', 'insightcomponent', 'notification', 'property', 'reading'];
 const ID_FIELDS = ['eventId', 'deviceSerialNumber', 'devicePhySerialNumber', 'propertyReference', 'relatedEventId', '__IDENTITY', 'notificationId', 'insightId'];
 // Ids that break naive code: wildcards and level separators, escapes, NUL and control characters, bidi overrides, lone surrogates, prototype names.
@@ -90,7 +104,19 @@ class FuzzGenerator {
 
   #homelinkPayload(): Buffer {
     const rnd = this.#rnd;
-    switch (rnd.weighted({ shaped: 40, wrongTypes: 12, badJson: 10, notObject: 6, invalidUtf8: 8, deep: 4, huge: 2, tooLarge: 1, empty: 3, protoKeys: 4, anyJson: 10 })) {
+    switch (rnd.weighted({ shaped: 40, wrongTypes: 12, badJson: 10, notObject: 6, invalidUtf8: 8, deep: 4, huge: 2, tooLarge: 1, empty: 3, protoKeys: 4, anyJson: 10, slowScan: 1, pii: 4 })) {
+      case 'slowScan': {
+        // Valid, and just under the size limit: " +" and 34 digits over and over, which once made the phone detector quadratic.
+        const payload = this.#shapedHomelink();
+        payload.description = ` +${'1234567890123456789012345678901234'}`.repeat(7000).slice(0, rnd.int(100_000, 250_000));
+        return json(payload);
+      }
+      case 'pii': {
+        const payload = this.#shapedHomelink();
+        payload[rnd.pick(['description', 'message', 'room', 'propertyReference', 'deviceSerialNumber'])] = `tenant ${rnd.pick(OBFUSCATED_PII)} ${rnd.pick(OBFUSCATED_PII)}`;
+        const bytes = json(payload);
+        return rnd.chance(0.3) ? this.#invalidUtf8(bytes) : rnd.chance(0.3) ? bytes.subarray(0, rnd.int(1, bytes.length)) : bytes;
+      }
       case 'shaped':
         return json(this.#shapedHomelink());
       case 'wrongTypes': {

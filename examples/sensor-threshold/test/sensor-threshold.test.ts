@@ -70,9 +70,9 @@ describe('sensor-threshold (example third-party plugin)', () => {
     await h.client.publish('sensors/hall/temperature', '{"value": 40');
     await h.client.publish('sensors/hall/temperature', '41');
     await h.client.waitForCount('switchboard/events/threshold_exceeded', 1);
-    const letters = (await h.client.waitForCount('switchboard/deadletter', 3)).map((m) => m.json<{ reason: string; plugin: string; payload: string }>());
+    const letters = (await h.client.waitForCount('switchboard/deadletter', 3)).map((m) => m.json<{ reason: string; plugin: string; excerpt: string }>());
     assert.deepEqual(
-      letters.map((l) => [l.plugin, l.payload, l.reason]),
+      letters.map((l) => [l.plugin, l.excerpt, l.reason]),
       [
         ['sensor-threshold', 'hot', 'payload "hot" is not a number (nor JSON {"value": <number>})'],
         ['sensor-threshold', '{"value": "warm"}', 'payload "{"value": "warm"}" is not a number (nor JSON {"value": <number>})'],

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ConfigError, type ConfigProblem } from '../../../core/config/config-error.js';
-import { loadConfig } from '../../../core/config/load-config.js';
+import { loadConfig, OWN_USERNAME } from '../../../core/config/load-config.js';
 import { tempDir } from '../../helpers/paths.js';
 import { fixturePlugin, SENSOR_THRESHOLD } from '../../helpers/plugins.js';
 import { writeConfig } from '../../helpers/runtime.js';
@@ -60,13 +60,20 @@ describe('loadConfig', () => {
     assert.ok(Object.isFrozen(config.core), 'frozen');
   });
 
-  it('points the default local connection at the embedded broker\'s address and credentials', async () => {
+  it('points the default local connection at the embedded broker\'s address, with a login of its own made anew at each start', async () => {
     const file = await writeConfig(dir.path, { broker: { host: '0.0.0.0', port: 1999, username: 'u', password: 'p' } });
     const config = await loadConfig({ file, env: {} });
     assert.equal(config.connections.local!.url, 'mqtt://127.0.0.1:1999');
-    assert.equal(config.connections.local!.username, 'u');
-    assert.equal(config.connections.local!.password, 'p');
+    assert.equal(config.connections.local!.username, OWN_USERNAME);
+    assert.ok(config.connections.local!.password!.length >= 32);
+    assert.notEqual(config.connections.local!.password, (await loadConfig({ file, env: {} })).connections.local!.password);
     assert.equal(config.connections.local!.keepalive, 60, 'defaults filled in');
+  });
+
+  it('points the default local connection at an external broker with broker.username when the broker is not embedded', async () => {
+    const file = await writeConfig(dir.path, { broker: { embedded: false, port: 1999, username: 'u', password: 'p' } });
+    const local = (await loadConfig({ file, env: {} })).connections.local!;
+    assert.deepEqual([local.url, local.username, local.password], ['mqtt://127.0.0.1:1999', 'u', 'p']);
   });
 
   it('keeps a configured local connection', async () => {
@@ -85,7 +92,7 @@ describe('loadConfig', () => {
       http: { enabled: 'yes' },
     });
     assert.match(find(list, 'brokr').message, /is not a known option/);
-    assert.match(find(list, 'broker.colour').message, /^is not a known option \(known: embedded, host, port, username, password\)$/);
+    assert.match(find(list, 'broker.colour').message, /^is not a known option \(known: embedded, host, port, username, password, users, protectedTopics, tls\)$/);
     assert.equal(find(list, 'broker.port').message, 'must be an integer');
     assert.equal(find(list, 'log.level').message, 'must be one of fatal, error, warn, info, debug, trace, silent');
     assert.match(find(list, 'connections.remote.url').message, /must match pattern/);

@@ -74,6 +74,9 @@ describe('privacy: configuration', () => {
         { action: 'drop' },
         { detectors: ['emails'], action: 'mask', maskChar: '0' },
         { topics: ['a/#/b'], paths: ['payload..x'], regex: '([a-', action: 'drop' },
+        { name: 'redos', regex: '(a+)+$', action: 'mask' },
+        { name: 'quadratic', regex: '\\s*x\\s*$', action: 'mask' },
+        { name: 'fine', regex: '\\b[A-Z]{2}\\d{6}[A-D]\\b', action: 'mask' },
       ],
     });
     const validate = await run(['validate', '--config', file]);
@@ -86,8 +89,12 @@ describe('privacy: configuration', () => {
       'plugins.privacy.rules[4].detectors[0]: must be one of email, phone, uuid, ipv4, ipv6',
       'plugins.privacy.rules[4].maskChar',
       'plugins.privacy.rules[5].paths[0]',
-      'plugins.privacy.rules[5].regex: must match format "regex"',
+      'plugins.privacy.rules[5].regex: is not a valid regular expression',
       'plugins.privacy.rules[5].topics[0]',
+      'plugins.privacy.rules[6].regex: can backtrack catastrophically',
+      'plugins.privacy.rules[7].regex: can backtrack catastrophically',
     ]);
+    assert.match(validate.stderr, /rules\[6\]\.regex: can backtrack catastrophically \(exponential time in the length of the text, e\.g\. on "a+/);
+    assert.match(validate.stderr, /rules\[7\]\.regex: can backtrack catastrophically \(polynomial time/);
   });
 });

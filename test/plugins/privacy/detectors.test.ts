@@ -23,6 +23,76 @@ describe('privacy: detectors', () => {
     }
   });
 
+  it('takes a number from its least count of digits in each form, and not one digit less', () => {
+    // national: a leading 0 and 8 digits; international: "+", the country code and 7 digits in all; glued to a word: 10.
+    for (const number of ['0301 2345', '03012345', '(030) 12345', '+49 301 23', '+4930123', 'tenant-0770090015', 'ref_0770090015']) {
+      assert.deepEqual(found(['phone'], `call ${number} now`), [number.replace(/^[a-z]+[-_]/, '')], number);
+    }
+    for (const number of ['0301 234', '0301234', '(030) 1234', '+49 301 2', '+493012', 'tenant-077009001', 'ref_077009001']) {
+      assert.deepEqual(found(['phone'], `call ${number} now`), [], number);
+    }
+  });
+
+  it('finds North American numbers only in their exact shape', () => {
+    for (const number of ['(202) 555-0143', '(202)555-0143', '202 555 0143', '202555-0143', '1-202-555-0143', '1 (202) 555-0143']) {
+      assert.deepEqual(found(['phone'], `call ${number} now`), [number], number);
+    }
+    for (const text of ['202-555-014', '202-555-01434', '20-555-0143', '2025-555-0143', '(202)-55-0143', '102-555-0143', '202-555 (0143)', '202-(555)-0143', '2025550143', '12-202-555-0143']) {
+      assert.deepEqual(found(['phone'], `call ${text} now`), [], text);
+    }
+  });
+
+  it('takes a number whole, also when it runs on, but not into a word, an address or an id', () => {
+    assert.deepEqual(found(['phone'], '07700 900123 07700 900124'), ['07700 900123 07700 900124']);
+    assert.deepEqual(found(['phone'], 'on 01.02.2026 07700 900123.'), ['07700 900123']);
+    assert.deepEqual(found(['phone'], 'call 07700 900123 12abc'), ['07700 900123']);
+    assert.deepEqual(found(['phone'], 'call 07700 900123-x or 07700900123@sms.example.com or 0123-45ab or 07700900123_'), []);
+    assert.deepEqual(found(['phone'], 'x07700 900123 ++447700900123 .07700 900123 -07700 900123 1.07700900123'), []);
+    assert.deepEqual(found(['phone'], '(07700 900123) or (0)7700 900150'), ['(07700 900123)', '(0)7700 900150']);
+  });
+
+  it('starts and ends a number only at a word boundary, ASCII letters and digits at each end of their ranges included', () => {
+    for (const c of ['A', 'Z', 'a', 'z', '0', '9', '_']) {
+      if (!/\d/.test(c)) assert.deepEqual(found(['phone'], `${c}07700 900123`), [], `after ${c}`);
+      assert.deepEqual(found(['phone'], `07700 900123${c}`), c === '0' || c === '9' ? ['07700 900123' + c] : [], `before ${c}`);
+      assert.deepEqual(found(['phone'], `${c}+447700900123`), [], `+ after ${c}`);
+    }
+    for (const c of ['@', '[', '`', '{', '/', ':']) assert.deepEqual(found(['phone'], `${c}07700 900123`), ['07700 900123'], `after ${c}`);
+    for (const c of ['A', 'Z', 'a', 'z']) assert.deepEqual(found(['phone'], `x${c}-0770090015`), ['0770090015'], `glued after ${c}`);
+    for (const c of ['@', '[', '`', '{', '1']) assert.deepEqual(found(['phone'], `${c}-0770090015`), [], `not glued after ${c}`);
+    assert.deepEqual(found(['phone'], 'x +0 7700 900123 or +07700900123'), []);
+    assert.deepEqual(found(['phone'], '0301 (2345) and 0301 (x'), ['0301 (2345)']);
+    assert.deepEqual(found(['phone'], '(030)12345678'), ['(030)12345678']);
+  });
+
+  it('leaves dates alone in every form it knows, and only those', () => {
+    for (const date of ['01.02.2026', '01-02-2026', '01.2.26', '31.12.99', '01.02.2026 10:00']) assert.deepEqual(found(['phone'], `on ${date}`), [], date);
+    for (const number of ['01.22.2026', '01 02 2026', '01.02 2026', '01.02.20261', '011.02.2026']) {
+      assert.deepEqual(found(['phone'], `on ${number}`).length, 1, number);
+    }
+  });
+
+  it('reads text as a person would: escapes, compatibility forms, invisible characters and digits of other scripts', () => {
+    const emails = ['jane.doe%40example.com', 'jane.doe＠example.com', 'jane.doe﹫example.com', 'jane.doe&#64;example.com', 'jane.doe&#x40;example.com', 'jane.doe&commat;example.com', 'jane\u200b.doe@example.com', 'ｊａｎｅ.doe@example.com'];
+    for (const email of emails.map((e) => e.replace('\\u200b', '\u200b'))) {
+      assert.deepEqual(found(['email'], `mail ${email} today`), ['jane.doe@example.com'], email);
+    }
+    const phones = ['(0)7700 900150', 'tenant-07700900153', '０７７００ ９００１２３', '٠٧٧٠٠ ٩٠٠١٢٣', '۰۷۷۰۰ ۹۰۰۱۲۳', '07700\u00a0900123', '07700\u2009900123', '+44\u00a07700\u00a0900123', '0\u200b7700 900123', '07700&nbsp;900123', '07700%20900123', '+44&#32;7700 900123', '07700 9\ufffd00123', '07700–900123'];
+    for (const phone of phones.map((p) => p.replace(/\\u([0-9a-f]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))))) {
+      const text = `call ${phone} now`;
+      let replaced = 0;
+      const out = new Scanner(['phone']).replace(text, () => (replaced++, 'X'));
+      assert.equal(replaced, 1, phone);
+      assert.equal(out.replace(/^call | now$/g, ''), phone.startsWith('tenant-') ? 'tenant-X' : 'X', phone);
+    }
+  });
+
+  it('hashes an escaped or obfuscated address like the plain one', () => {
+    const canon = (text: string) => found(['email', 'phone'], text).map((m) => canonical(/@/.test(m) ? 'email' : 'phone', m));
+    assert.deepEqual(canon('JANE.DOE%40example.com ＋４４ ７７００ ９００１２３'), ['jane.doe@example.com', '+447700900123']);
+    assert.equal(canonical('phone', '(0)7700 900150'), canonical('phone', '07700 900150'));
+  });
+
   it('leaves dates, times, serials, model names and plain numbers alone', () => {
     const text = [
       '2026-11-20T10:00:00Z',

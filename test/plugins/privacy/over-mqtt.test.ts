@@ -78,7 +78,11 @@ describe('privacy: over MQTT', () => {
     for (const topic of topics) assert.ok(client.on(topic)[0]!.text.includes(token), `${topic} carries the token`);
     assert.equal(client.on('leak/object')[0]!.json<{ nested: { text: string }[] }>().nested[0]!.text, `tenant ${token}`);
     const metrics = await runtime.metrics();
-    // Two in the object (note and nested text), one each as text, bytes, retained and in the event, two in the dead letter (reason and payload).
-    assert.equal(metricValue(metrics, 'switchboard_privacy_values_hashed_total', { rule: 'emails' }), 8);
+    // Two in the object (note and nested text), one each as text, bytes, retained and in the event, two in the dead letter
+    // (reason and excerpt), two in the log line of the rejection (its message and reason).
+    assert.equal(metricValue(metrics, 'switchboard_privacy_values_hashed_total', { rule: 'emails' }), 10);
+    const rejected = runtime.logs.find((l) => l.level === 'warn' && l.msg.startsWith('rejected a message on leak/in'));
+    assert.ok(rejected && String(rejected.msg).includes(token), JSON.stringify(rejected));
+    assert.deepEqual(runtime.logs.filter((l) => JSON.stringify(l).includes(EMAIL)), [], 'no log line names the address');
   });
 });
