@@ -1,4 +1,5 @@
 import type { StateMap } from '../../core/index.js';
+import { text } from './homelink-message.js';
 
 export interface PropertyRecord {
   reference: string;
@@ -56,7 +57,6 @@ type Counts = 'description' | 'capability' | 'value';
 type FieldSource<R> = [field: TextField<R>, counts: Counts, ...payloadFields: string[]];
 
 const DEVICE_FIELDS: FieldSource<DeviceRecord>[] = [
-  ['deviceId', 'value', 'deviceId'],
   ['propertyDisplayReference', 'description', 'propertyDisplayReference'],
   ['locationNickname', 'description', 'locationNickname'],
   ['model', 'description', 'sourceModel', 'model'],
@@ -134,7 +134,8 @@ export class Registry {
     let device = this.#devices.get(serial);
     let change: Change = 'none';
     if (!device) {
-      device = { serial, deviceId: null, property, propertyDisplayReference: null, model: null, modelType: null, manufacturer: null, room: null, location: null, locationNickname: null, installationDate: null, replaceByDate: null, lastTestedDate: null, readings: {}, changedAt: null };
+      // The stable uuid is the installation's identity: taken when the device is first seen, changed only by a device message.
+      device = { serial, deviceId: text(payload.deviceId), property, propertyDisplayReference: null, model: null, modelType: null, manufacturer: null, room: null, location: null, locationNickname: null, installationDate: null, replaceByDate: null, lastTestedDate: null, readings: {}, changedAt: null };
       this.#index(device);
       change = 'description';
     }
@@ -148,7 +149,12 @@ export class Registry {
    * field it sends as null (a nickname taken away) is cleared, not kept.
    */
   describeDevice(device: DeviceRecord, payload: Readonly<Record<string, unknown>>): Change {
-    const change = copyFields(device, DEVICE_FIELDS, payload, true);
+    let change = copyFields(device, DEVICE_FIELDS, payload, true);
+    const deviceId = text(payload.deviceId);
+    if (deviceId !== null && deviceId !== device.deviceId) {
+      device.deviceId = deviceId;
+      change = larger(change, 'value');
+    }
     if (change !== 'none') this.#devices.touch(device.serial);
     return change;
   }
