@@ -159,6 +159,8 @@ describe('homelink end to end: the corrected HomeLINK stream over the embedded b
     assert.equal(latest(`${STATE}/alarm`)!.text, 'OFF', 'a maintenance alert is no alarm');
     assert.equal(deviceState(ALARM).alarm, 'OFF');
     assert.equal(deviceState(ALARM).problem, 'ON');
+    // The events output and the state topics are published apart: wait for the maintenance alert's event too.
+    await client.waitForCount(`${EVENTS}/homelink_alert`, 3);
     assert.deepEqual(events('homelink_alert').map((e) => e.data.alertstatus), ['FIRE_ALARM', null, 'LOW_BATTERY_HEAD'], 'the late copy raised nothing');
     const metrics = await runtime.metrics();
     assert.equal(metricValue(metrics, 'switchboard_homelink_out_of_order_total', { type: 'alert' }), 1);
