@@ -155,6 +155,8 @@ describe('ha-discovery: the HomeLINK fixture stream in Home Assistant', function
   it("fires each device event once, after the config that declares its type, with the event's id and time", async () => {
     await start();
     await replayed();
+    // The device events are published apart from the retained state: wait for the last one (the maintenance alert's).
+    await client!.waitFor((r) => r.some((m) => m.topic.endsWith('/A7E2C410-5B1D0E22/event') && m.text.includes('"eventId":"7c1e0d52-0000-4000-8000-00000000a002"')), 10000, 'the maintenance alert on the device\'s event topic');
     const eventTopics = new Map<string, Received[]>();
     const lastConfig = new Map<string, Config>();
     // Replays what Home Assistant would have seen, in order: an event counts against the event entity's config at that moment.
