@@ -120,7 +120,7 @@ describe('homelink: silences, removals, reinstallations and a bridged root', () 
   });
 
   it('reads messages bridged onto the local broker under another root', async () => {
-    const client = await start({ topicRoot: 'homelink/bright_homes', statePrefix: 'site/homelink' });
+    const client = await start({ topicRoot: 'homelink/bright_homes', statePrefix: 'site/homelink', publishIntervalMs: 0 });
     const replay = await RuntimeProcess.run(['replay', STREAM, '--url', harness.broker.url, '--rate', '0', '--root', 'homelink/bright_homes']);
     assert.equal(replay.code, 0, replay.stderr);
     await client.waitForCount(`${EVENTS}/homelink_property`, 2);
