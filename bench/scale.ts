@@ -125,7 +125,7 @@ const MODELS = [
   ['EI3016', 'FIREALARM'],
   ['EI3028', 'FIRECOALARM'],
   ['EI208', 'COALARM'],
-  ['EI3014', 'HEATALARM'],
+  ['EI1000G', 'GATEWAY'],
   ['EI1025', 'ENVCO2SENSOR'],
 ] as const;
 const ROOMS = ['Hallway 1', 'Kitchen', 'Living Room', 'Bedroom 1', 'Landing'];

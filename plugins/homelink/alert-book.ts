@@ -1,5 +1,6 @@
 import type { StateMap } from '../../core/index.js';
-import { CANCEL, NONE, nextAlertState, type AlertInput, type AlertState, type AlertStep } from './alert-status.js';
+import { NONE, nextAlertState, type AlertInput, type AlertState, type AlertStep } from './alert-status.js';
+import { isAlarmType } from './event-types.js';
 import type { RecentIds } from './recent-ids.js';
 
 /** An alert listed against a device, as persisted and published. */
@@ -7,7 +8,7 @@ export interface ListedAlert {
   eventId: string;
   device: string;
   property: string;
-  /** The alarm type, or CANCEL once silenced. */
+  /** The alert's type, or CANCEL once silenced. */
   status: string;
   /** The last actionTimestamp (ms) that moved it. */
   at: number;
@@ -27,14 +28,23 @@ export interface AlertOwner {
 
 export interface AlertChange {
   step: AlertStep;
+  /** Whether the alert's state moved (listed, status changed, cleared). */
+  changed: boolean;
   /** The device the alert is (or was) listed against, when the change concerns one. */
   owner: AlertOwner | undefined;
 }
 
 const NO_ALERTS: ReadonlyMap<string, ListedAlert> = new Map();
 
+/** What a listed alert puts its device and property in: `alarm` for an ALARM-category type, else `problem`. */
+export type AlertKind = 'alarm' | 'problem';
+
+export function kindOf(alert: Pick<ListedAlert, 'eventType'>): AlertKind {
+  return isAlarmType(alert.eventType) ? 'alarm' : 'problem';
+}
+
 /**
- * Every alert's state: the listed ones (persisted, indexed by device and counted by property, so that
+ * Every alert's state: the listed ones (persisted, indexed by device and counted by property and kind, so that
  * nothing is scanned per message) and the cleared ones as tombstones. Moves go through the state machine
  * of alert-status.ts; an alert raised with no device to list it against is remembered like a cleared one,
  * so that its repeats are still recognised.
@@ -43,7 +53,7 @@ export class AlertBook {
   readonly #listed: StateMap<ListedAlert>;
   readonly #tombstones: RecentIds;
   readonly #byDevice = new Map<string, Map<string, ListedAlert>>();
-  readonly #perProperty = new Map<string, number>();
+  readonly #perProperty: Record<AlertKind, Map<string, number>> = { alarm: new Map(), problem: new Map() };
 
   constructor(listed: StateMap<ListedAlert>, tombstones: RecentIds) {
     this.#listed = listed;
@@ -58,7 +68,7 @@ export class AlertBook {
 
   state(eventId: string): AlertState {
     const listed = this.#listed.get(eventId);
-    if (listed) return { phase: 'listed', status: listed.status, at: listed.at };
+    if (listed) return { phase: 'listed', type: listed.eventType ?? listed.status, status: listed.status, at: listed.at };
     const at = this.#tombstones.get(eventId);
     return at === undefined ? NONE : { phase: 'cleared', at };
   }
@@ -69,28 +79,30 @@ export class AlertBook {
     const step = nextAlertState(before, input);
     const current = this.#listed.get(eventId);
     const next = step.state;
-    if (step.stale || next === before || next.phase === 'none') return { step, owner: current };
+    if (step.stale || next === before || next.phase === 'none') return { step, changed: false, owner: current };
     if (next.phase === 'cleared') {
       if (current) this.#remove(current);
       this.#tombstones.set(eventId, next.at);
-      return { step, owner: current };
+      return { step, changed: true, owner: current };
     }
     if (current) {
+      this.#count(current, -1);
       current.status = next.status;
       current.at = next.at;
       if (details) Object.assign(current, details);
+      this.#count(current, 1);
       this.#listed.touch(eventId);
-      return { step, owner: current };
+      return { step, changed: true, owner: current };
     }
     if (!owner) {
       this.#tombstones.set(eventId, next.at);
-      return { step, owner: undefined };
+      return { step, changed: true, owner: undefined };
     }
     const alert: ListedAlert = { eventId, device: owner.device, property: owner.property, status: next.status, at: next.at, eventType: null, severity: null, raisedDate: null, description: null, ...details };
     this.#tombstones.delete(eventId);
     this.#listed.set(eventId, alert);
     this.#index(alert);
-    return { step, owner };
+    return { step, changed: true, owner };
   }
 
   /** The device's listed alerts, oldest first. */
@@ -98,19 +110,18 @@ export class AlertBook {
     return this.#byDevice.get(device) ?? NO_ALERTS;
   }
 
-  /** Ids of the device's alerts that are in an alarm state (not silenced). */
-  alarming(device: string): string[] {
-    const ids: string[] = [];
-    for (const alert of this.ofDevice(device).values()) if (alert.status !== CANCEL) ids.push(alert.eventId);
-    return ids;
+  /** Whether the device has a listed alert of this kind (an alarm, in alarm or silenced; a problem). */
+  deviceHas(device: string, kind: AlertKind): boolean {
+    for (const alert of this.ofDevice(device).values()) if (kindOf(alert) === kind) return true;
+    return false;
   }
 
-  /** How many alerts are listed against the property's devices. */
-  countOfProperty(property: string): number {
-    return this.#perProperty.get(property) ?? 0;
+  /** How many alerts of this kind are listed against the property's devices. */
+  countOfProperty(property: string, kind: AlertKind): number {
+    return this.#perProperty[kind].get(property) ?? 0;
   }
 
-  /** Clears the device's alerts (the device was deleted); each keeps a tombstone at `at` or its own later time. */
+  /** Clears the device's alerts (the device was removed); each keeps a tombstone at `at` or its own later time. */
   clearDevice(device: string, at: number): void {
     for (const alert of [...this.ofDevice(device).values()]) {
       this.#remove(alert);
@@ -122,7 +133,14 @@ export class AlertBook {
     let alerts = this.#byDevice.get(alert.device);
     if (!alerts) this.#byDevice.set(alert.device, (alerts = new Map()));
     alerts.set(alert.eventId, alert);
-    this.#perProperty.set(alert.property, this.countOfProperty(alert.property) + 1);
+    this.#count(alert, 1);
+  }
+
+  #count(alert: ListedAlert, by: 1 | -1): void {
+    const counts = this.#perProperty[kindOf(alert)];
+    const n = (counts.get(alert.property) ?? 0) + by;
+    if (n > 0) counts.set(alert.property, n);
+    else counts.delete(alert.property);
   }
 
   #remove(alert: ListedAlert): void {
@@ -130,8 +148,6 @@ export class AlertBook {
     const alerts = this.#byDevice.get(alert.device);
     alerts?.delete(alert.eventId);
     if (alerts?.size === 0) this.#byDevice.delete(alert.device);
-    const left = this.countOfProperty(alert.property) - 1;
-    if (left > 0) this.#perProperty.set(alert.property, left);
-    else this.#perProperty.delete(alert.property);
+    this.#count(alert, -1);
   }
 }

@@ -6,14 +6,20 @@ import { READING_KINDS } from './readings.js';
 import type { DeviceRecord, PropertyRecord, Registry } from './registry.js';
 import type { StateTopics } from './state-topics.js';
 
-// A combined fire/CO alarm is announced as a smoke alarm: fire is what it most often reports; its alerts say which.
+// The alarm a device's ALARM-category alerts are, by its sourceModelType. A combined fire/CO alarm is announced as
+// a smoke alarm: fire is what it most often reports; its alerts say which. CO2 sensors raise CO2_VERY_HIGH.
 // A Map, since model types come from payloads: "constructor" must not find Object's.
 const ALARM_CLASSES: ReadonlyMap<string, string> = new Map([
   ['FIREALARM', 'smoke'],
   ['FIRECOALARM', 'smoke'],
   ['COALARM', 'carbon_monoxide'],
-  ['HEATALARM', 'heat'],
+  ['CO2SENSOR', 'gas'],
+  ['ENVCO2SENSOR', 'gas'],
+  ['EIACCESSORY', 'safety'],
 ]);
+// Model types that raise no alarm: only a problem (maintenance, fault).
+const NO_ALARM: ReadonlySet<string> = new Set(['GATEWAY', 'ENVSENSOR', 'WEATHER', 'ELECTRICITY', 'SMARTMETERELEC', 'SMARTMETERGAS', 'SMARTMETERGASELEC']);
+const PROBLEM: Capability = { key: 'problem', type: 'alarm', name: 'Problem', class: 'problem', field: 'problem', attributesField: 'alerts' };
 const TIMESTAMPS: readonly [field: 'lastTestedDate' | 'replaceByDate' | 'installationDate', key: string, name: string][] = [
   ['lastTestedDate', 'last_tested', 'Last tested'],
   ['replaceByDate', 'replace_by', 'Replace by'],
@@ -58,15 +64,17 @@ export class DeviceAnnouncer {
       model: 'HomeLINK property',
       connection: this.#connection,
       stateTopic: this.#topics.propertyTopic(property.reference, 'state'),
-      capabilities: [{ key: 'alarm', type: 'alarm', name: 'Alarm', class: 'safety', field: 'alarm', attributesField: 'alerts' }],
+      capabilities: [{ key: 'alarm', type: 'alarm', name: 'Alarm', class: 'safety', field: 'alarm', attributesField: 'alerts' }, { ...PROBLEM }],
     };
     this.#emit(DEVICE_UPDATED, device);
   }
 
   device(record: DeviceRecord): void {
-    const capabilities: Capability[] = [
-      { key: 'alarm', type: 'alarm', name: 'Alarm', class: ALARM_CLASSES.get(record.modelType ?? '') ?? 'problem', field: 'alarm', attributesField: 'alerts' },
-    ];
+    const capabilities: Capability[] = [];
+    if (!NO_ALARM.has(record.modelType ?? '')) {
+      capabilities.push({ key: 'alarm', type: 'alarm', name: 'Alarm', class: ALARM_CLASSES.get(record.modelType ?? '') ?? 'safety', field: 'alarm', attributesField: 'alerts' });
+    }
+    capabilities.push({ ...PROBLEM });
     for (const [kind, reading] of Object.entries(record.readings)) {
       const known = READING_KINDS.get(kind);
       const measurement: Capability = { key: kind, type: 'measurement', name: known?.name ?? kind, unit: reading.unit, field: `readings.${kind}` };

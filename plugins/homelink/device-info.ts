@@ -17,10 +17,11 @@ export function manufacturerName(device: DeviceRecord): string | null {
   return device.manufacturer === null ? null : (MANUFACTURERS[device.manufacturer.toUpperCase()] ?? device.manufacturer);
 }
 
-/** `<property> <location> <model type>`, e.g. "JOE_BLOGGS_Home HALLWAY1 FIRECOALARM". */
+/** `<property> <where> <model type>`, e.g. "Flat 3 Kitchen FIRECOALARM": where is the location's nickname, else the room, else the location. */
 export function deviceName(device: DeviceRecord): string {
-  const where = device.location ?? device.room ?? device.serial;
-  return device.modelType ? `${device.property} ${where} ${device.modelType}` : `${device.property} ${where}`;
+  const property = device.propertyDisplayReference ?? device.property;
+  const where = device.locationNickname ?? device.room ?? device.location ?? device.serial;
+  return device.modelType ? `${property} ${where} ${device.modelType}` : `${property} ${where}`;
 }
 
 /** `<model> (<model type>)`, e.g. "EI3028 (FIRECOALARM)". */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MessageRejected, type InboundMessage } from '../../core/index.js';
+import { isAlarmType, isSilence } from './event-types.js';
 
 export const MESSAGE_TYPES = ['alert', 'device', 'event', 'insight', 'insightcomponent', 'notification', 'property', 'reading'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number] | 'unknown';
@@ -18,54 +19,99 @@ const PROPERTY_TYPES: ReadonlySet<MessageType> = new Set(['property', 'insight',
  */
 export const DEVICE_EVENT_TYPES: readonly string[] = MESSAGE_TYPES.filter((type) => !PROPERTY_TYPES.has(type)).map((type) => `homelink_${type}`);
 
-/** The eventTypeId of a silence: an `event` naming a device (and often, by relatedEventId, the alert). */
-export const ALARM_CANCEL = 'ALARM_CANCEL';
+/** The actions HomeLINK sends, per message type; a message without one is taken as ADD. */
+const ACTIONS: Readonly<Partial<Record<MessageType, readonly string[]>>> = {
+  property: ['ADD', 'UPDATE', 'REMOVE'],
+  device: ['ADD', 'UPDATE', 'REMOVE'],
+  alert: ['ADD', 'RESOLVE'],
+  reading: ['ADD'],
+  notification: ['SEND'],
+};
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(MESSAGE_TYPES);
 const MAX_ID_LENGTH = 200;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
 const HAS_ZONE = /(Z|[+-]\d{2}(:?\d{2})?)$/;
 
-/** A HomeLINK message: the type (and classifier) from its topic, every id from its payload. */
+/** A HomeLINK message: its type, and every id and the action from its payload. */
 export interface HomelinkMessage {
-  readonly topic: string;
+  /** The topic it came on; undefined for a way in without topics (webhook, REST). */
+  readonly topic: string | undefined;
   readonly type: MessageType;
-  /** The level after the type when it is a word such as active, inactive, add or delete rather than the property. */
+  /** The payload's action, upper-cased (ADD, UPDATE, REMOVE, RESOLVE, SEND); undefined when it has none. */
+  readonly action: string | undefined;
+  /** `active` or `resolved` from an alert's topic: only used when the payload has neither statusId nor action. */
   readonly classifier: string | undefined;
   /** The parsed payload, shared with other handlers: read only. */
   readonly payload: Readonly<Record<string, unknown>>;
+  /** propertyReference; for a notification, the one its alerts[] name. */
   readonly property: string | undefined;
   readonly device: string | undefined;
+  /** The device's stable uuid. */
+  readonly deviceId: string | undefined;
   readonly eventId: string | undefined;
+  readonly eventType: string | undefined;
   /** actionTimestamp in ms since the epoch, and as an ISO string. */
   readonly at: number | undefined;
   readonly time: string | undefined;
   /** When what it reports happened (ms): a reading's readingDate, else actionTimestamp, else raisedDate. */
   readonly occurredAt: number | undefined;
-  /** The payload as received. */
-  readonly bytes: Buffer;
+}
+
+/** Reads a message under the HomeLINK root (`rootDepth` levels): the type is the first level after the root. */
+export function parseMessage(message: InboundMessage, rootDepth: number): HomelinkMessage {
+  return parseHomelink(message.levels[rootDepth] ?? '', message.object(), message.topic);
 }
 
 /**
- * Reads a message under the HomeLINK root (`rootDepth` levels): rejects (MessageRejected, with a code)
- * what is not a JSON object, ids that are not short strings, an actionTimestamp that is not an ISO 8601
- * date, and messages missing what their type needs. An unknown type is not an error: it is `unknown`.
+ * The one parser of every way in (MQTT, webhook, REST): `type` is the message type (`alert`, `device`,
+ * ...; anything else is `unknown`), `payload` the message as HomeLINK sends it, `topic` where it came
+ * from when it has one. Rejects (MessageRejected, with a code) what is not a JSON object, ids that are
+ * not short strings, an action the type does not have, an actionTimestamp that is not an ISO 8601 date,
+ * and messages missing what their type needs. An unknown type is not an error.
  */
-export function parseMessage(message: InboundMessage, rootDepth: number): HomelinkMessage {
-  const payload = message.object();
-  const level = message.levels[rootDepth];
-  const type: MessageType = level !== undefined && KNOWN_TYPES.has(level) ? (level as MessageType) : 'unknown';
-  const property = id(payload, 'propertyReference');
-  const device = id(payload, 'deviceSerialNumber') ?? id(payload, 'devicePhySerialNumber');
-  const eventId = id(payload, 'eventId');
-  const at = timestamp(payload);
-  const next = message.levels[rootDepth + 1];
-  const classifier = next !== undefined && next !== property && message.levels.length > rootDepth + 2 ? next.toLowerCase() : undefined;
+export function parseHomelink(type: string, payload: unknown, topic?: string): HomelinkMessage {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new MessageRejected(`payload is not a JSON object (${Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload})`, 'not_an_object');
+  }
+  const p = payload as Record<string, unknown>;
+  const messageType: MessageType = KNOWN_TYPES.has(type) ? (type as MessageType) : 'unknown';
+  const property = id(p, 'propertyReference') ?? (messageType === 'notification' ? alertsProperty(p) : undefined);
+  const device = id(p, 'deviceSerialNumber') ?? id(p, 'devicePhySerialNumber');
+  const at = timestamp(p);
   const time = at === undefined ? undefined : new Date(at).toISOString();
-  const occurredAt = (type === 'reading' ? isoMs(payload.readingDate) : undefined) ?? at ?? isoMs(payload.raisedDate);
-  const parsed: HomelinkMessage = { topic: message.topic, type, classifier, payload, property, device, eventId, at, time, occurredAt, bytes: message.payload };
+  const occurredAt = (messageType === 'reading' ? isoMs(p.readingDate) : undefined) ?? at ?? isoMs(p.raisedDate);
+  const parsed: HomelinkMessage = {
+    topic,
+    type: messageType,
+    action: action(messageType, p),
+    classifier: messageType === 'alert' && topic !== undefined ? alertClassifier(topic) : undefined,
+    payload: p,
+    property,
+    device,
+    deviceId: id(p, 'deviceId'),
+    eventId: id(p, 'eventId'),
+    eventType: text(p.eventTypeId) ?? undefined,
+    at,
+    time,
+    occurredAt,
+  };
   requireFields(parsed);
   return parsed;
+}
+
+/**
+ * The type of a payload that came without a topic (HomeLINK's webhooks), by the field only that type
+ * has: `notificationId`, `readingTypeId`, `statusId` (alert), `replaceByDate` (device), `deviceCount`
+ * (property); `unknown` otherwise.
+ */
+export function typeOfPayload(payload: Readonly<Record<string, unknown>>): MessageType {
+  if ('notificationId' in payload) return 'notification';
+  if ('readingTypeId' in payload) return 'reading';
+  if ('statusId' in payload) return 'alert';
+  if ('replaceByDate' in payload) return 'device';
+  if ('deviceCount' in payload) return 'property';
+  return 'unknown';
 }
 
 /**
@@ -94,7 +140,7 @@ export function eventIdOf(m: HomelinkMessage): string {
 }
 
 function digest(m: HomelinkMessage): string {
-  return createHash('sha1').update(m.topic).update('\u0000').update(m.bytes).digest('base64url').slice(0, 16);
+  return createHash('sha1').update(m.type).update('\u0000').update(JSON.stringify(m.payload)).digest('base64url').slice(0, 16);
 }
 
 function requireFields(m: HomelinkMessage): void {
@@ -105,7 +151,8 @@ function requireFields(m: HomelinkMessage): void {
       if (m.at === undefined) missing.push('actionTimestamp');
       break;
     case 'event':
-      if (m.payload.eventTypeId === ALARM_CANCEL) {
+      // An event that silences or raises an alarm moves the device's alerts: it needs the device and a time.
+      if (m.eventType !== undefined && (isSilence(m.eventType) || isAlarmType(m.eventType))) {
         if (m.device === undefined) missing.push('deviceSerialNumber');
         if (m.at === undefined) missing.push('actionTimestamp');
       }
@@ -124,9 +171,43 @@ function requireFields(m: HomelinkMessage): void {
       break;
   }
   if (missing.length > 0) {
-    const what = m.type === 'event' ? 'silence (event ALARM_CANCEL)' : `${m.type} message`;
+    const what = m.type === 'event' ? `event ${m.eventType}` : `${m.type} message`;
     throw new MessageRejected(`${what} without ${missing.join(' and ')}`, 'missing_field');
   }
+}
+
+function action(type: MessageType, payload: Record<string, unknown>): string | undefined {
+  const value = payload.action;
+  if (value === undefined || value === null) return undefined;
+  const allowed = ACTIONS[type];
+  const upper = typeof value === 'string' ? value.toUpperCase() : undefined;
+  if (allowed && (upper === undefined || !allowed.includes(upper))) {
+    throw new MessageRejected(`action ${JSON.stringify(value).slice(0, 40)} is not one of ${allowed.join(', ')} for ${type} messages`, 'invalid_field');
+  }
+  return upper;
+}
+
+/** The level after `alert` in `<root>/alert/active|resolved/...`. */
+function alertClassifier(topic: string): string | undefined {
+  const levels = topic.split('/');
+  for (let i = 0; i < levels.length - 1; i++) {
+    if (levels[i] !== 'alert') continue;
+    const next = levels[i + 1]!.toLowerCase();
+    if (next === 'active' || next === 'resolved') return next;
+  }
+  return undefined;
+}
+
+/** The property a notification's alerts name: it has no top-level property of its own. */
+function alertsProperty(payload: Record<string, unknown>): string | undefined {
+  const alerts = payload.alerts;
+  if (!Array.isArray(alerts)) return undefined;
+  for (const alert of alerts) {
+    if (typeof alert !== 'object' || alert === null || Array.isArray(alert)) continue;
+    const reference = id(alert as Record<string, unknown>, 'propertyReference');
+    if (reference !== undefined) return reference;
+  }
+  return undefined;
 }
 
 function id(payload: Record<string, unknown>, field: string): string | undefined {

@@ -13,7 +13,7 @@ const DAY_MS = 86_400_000;
 export default definePlugin({
   name: 'homelink',
   version: '1.0.0',
-  description: 'AICO HomeLINK over MQTT: an event for every message, a registry of properties and devices, and the alertstatus of every fire, CO and heat alarm, kept across restarts.',
+  description: 'AICO HomeLINK over MQTT: an event for every message, a registry of properties and devices, and the alertstatus of every fire, CO and CO2 alarm and every maintenance problem, kept across restarts.',
   schema,
   commands: { 'import-mqttx': importMqttxCommand },
   setup(ctx) {
@@ -39,6 +39,7 @@ export default definePlugin({
       registry,
       alerts,
       events: new RecentIds(ctx.state('processed-events'), bounds),
+      maxFutureMs: options.maxFutureSkewSeconds * 1000,
       topics,
       announcer,
       emit: (type, data, opts) => ctx.emit(type, data, opts),

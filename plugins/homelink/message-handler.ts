@@ -1,9 +1,10 @@
-import type { InboundMessage, Logger } from '../../core/index.js';
+import { MessageRejected, type InboundMessage, type Logger } from '../../core/index.js';
 import type { AlertBook, AlertDetails, AlertOwner } from './alert-book.js';
 import { staleness, type AlertInput, type Staleness } from './alert-status.js';
 import type { DeviceAnnouncer } from './device-announcements.js';
 import { deviceInfo, propertyInfo, unregisteredDeviceInfo, type DeviceInfo } from './device-info.js';
-import { ALARM_CANCEL, concernsDevice, eventIdOf, parseMessage, text, type HomelinkMessage } from './homelink-message.js';
+import { isAlarmType, isSilence } from './event-types.js';
+import { concernsDevice, eventIdOf, parseHomelink, parseMessage, text, type HomelinkMessage } from './homelink-message.js';
 import { readingKind, readingUnit } from './readings.js';
 import type { RecentIds } from './recent-ids.js';
 import { larger, type Change, type DeviceRecord, type Registry } from './registry.js';
@@ -14,8 +15,11 @@ export interface MessageHandlerDeps {
   rootDepth: number;
   registry: Registry;
   alerts: AlertBook;
-  /** Event messages processed, by eventId. */
+  /** Event messages processed, by eventId; removed devices and properties, by `device:<serial>` and `property:<reference>`. */
   events: RecentIds;
+  /** A message dated more than this far ahead of the clock (ms) is refused. */
+  maxFutureMs: number;
+  now?: () => number;
   topics: StateTopics;
   announcer: DeviceAnnouncer;
   emit(type: string, data: unknown, options: { id: string }): void;
@@ -29,7 +33,7 @@ export interface MessageHandlerDeps {
 }
 
 // Payload fields repeated on a device's event topic: enough to act on without the whole message.
-const EVENT_FIELDS = ['eventId', 'eventTypeId', 'eventTypeName', 'statusId', 'severity', 'title', 'description', 'raisedDate', 'relatedEventId', 'readingTypeId', 'value', 'unit', 'readingDate', 'action', 'actionTimestamp'];
+const EVENT_FIELDS = ['eventId', 'eventTypeId', 'eventTypeName', 'statusId', 'severity', 'title', 'description', 'raisedDate', 'resolvingEventId', 'resolvingEventTypeId', 'readingTypeId', 'value', 'unit', 'readingDate', 'action', 'actionTimestamp'];
 
 /**
  * What each HomeLINK message does: a message not newer than the last one applied for the same alert,
@@ -44,8 +48,21 @@ export class MessageHandler {
     this.#d = deps;
   }
 
+  /** A message from MQTT: its type is the first topic level after the root. */
   readonly handle = (message: InboundMessage): void => {
-    const m = parseMessage(message, this.#d.rootDepth);
+    this.#apply(parseMessage(message, this.#d.rootDepth));
+  };
+
+  /**
+   * A message from a way in without topics (webhook, REST) or with one: the same parsing, ordering,
+   * dedupe and state machine as MQTT. Throws MessageRejected for a message it refuses.
+   */
+  readonly handlePayload = (type: string, payload: unknown, topic?: string): void => {
+    this.#apply(parseHomelink(type, payload, topic));
+  };
+
+  #apply(m: HomelinkMessage): void {
+    this.#checkClock(m);
     switch (m.type) {
       case 'alert':
         return this.#alert(m);
@@ -62,18 +79,24 @@ export class MessageHandler {
       default:
         return this.#emit(m, this.#learn(m, false));
     }
-  };
+  }
+
+  /** A time from the future would order every real message after it as older: refused, so that it cannot pin an alert. */
+  #checkClock(m: HomelinkMessage): void {
+    const latest = (this.#d.now ?? Date.now)() + this.#d.maxFutureMs;
+    const when = Math.max(m.at ?? -Infinity, m.occurredAt ?? -Infinity);
+    if (when <= latest) return;
+    const field = m.at !== undefined && m.at > latest ? 'actionTimestamp' : m.type === 'reading' ? 'readingDate' : 'raisedDate';
+    const ahead = Math.round((when - latest + this.#d.maxFutureMs) / 1000);
+    throw new MessageRejected(`${field} ${new Date(when).toISOString()} is ${ahead} s ahead of this machine's clock (more than maxFutureSkewSeconds allows)`, 'future_timestamp');
+  }
 
   #alert(m: HomelinkMessage): void {
     const p = m.payload;
     const at = m.at!;
-    const input: AlertInput = isResolved(m)
-      ? { kind: 'resolve', at }
-      : p.eventTypeId === ALARM_CANCEL
-        ? { kind: 'silence', at }
-        : { kind: 'raise', alarmType: text(p.eventTypeId) ?? 'ALARM', at };
+    const input: AlertInput = isResolved(m) ? { kind: 'resolve', at } : { kind: 'raise', alertType: m.eventType ?? 'UNKNOWN', at };
     const details: AlertDetails | undefined =
-      input.kind === 'raise' ? { eventType: text(p.eventTypeId), severity: text(p.severity), raisedDate: text(p.raisedDate), description: text(p.description) } : undefined;
+      input.kind === 'raise' ? { eventType: m.eventType ?? null, severity: text(p.severity), raisedDate: text(p.raisedDate), description: text(p.description) } : undefined;
     const change = this.#d.alerts.apply(m.eventId!, input, this.#owner(m), details);
     if (change.step.stale) return this.#stale(m, change.step.stale);
     const device = this.#learn(m, true);
@@ -88,17 +111,17 @@ export class MessageHandler {
       if (stale) return this.#stale(m, stale);
       this.#d.events.set(m.eventId, m.at);
     }
-    if (m.payload.eventTypeId === ALARM_CANCEL) this.#silence(m);
+    if (m.device !== undefined && m.eventType !== undefined && m.at !== undefined && (isSilence(m.eventType) || isAlarmType(m.eventType))) this.#deviceEvent(m);
     this.#emit(m, this.#learn(m, false));
   }
 
-  /** A silence names its alert by relatedEventId; without one, it silences every alert of the device in an alarm state. */
-  #silence(m: HomelinkMessage): void {
-    const related = text(m.payload.relatedEventId);
-    for (const eventId of related === null ? this.#d.alerts.alarming(m.device!) : [related]) {
-      const change = this.#d.alerts.apply(eventId, { kind: 'silence', at: m.at! });
-      if (change.step.stale) this.#d.log.debug({ eventId, silence: m.eventId, reason: change.step.stale }, 'a silence older than the alert\'s last change does not move it');
-      else if (change.owner) this.#alertsChanged(change.owner);
+  /** HUSH, CANCEL or an alarm's STOP at a device silences its alarms; a new event of an alarm's type re-activates it. */
+  #deviceEvent(m: HomelinkMessage): void {
+    const input: AlertInput = { kind: 'event', eventType: m.eventType!, at: m.at! };
+    for (const eventId of [...this.#d.alerts.ofDevice(m.device!).keys()]) {
+      const change = this.#d.alerts.apply(eventId, input);
+      if (change.step.stale) this.#d.log.debug({ eventId, event: m.eventId, eventType: m.eventType, reason: change.step.stale }, 'an event older than the alert\'s last change does not move it');
+      else if (change.changed && change.owner) this.#alertsChanged(change.owner);
     }
   }
 
@@ -114,17 +137,22 @@ export class MessageHandler {
   }
 
   #device(m: HomelinkMessage): void {
-    const known = this.#d.registry.device(m.device!);
+    const { registry } = this.#d;
+    const known = registry.device(m.device!);
     if (m.at !== undefined) {
-      const stale = staleness(known?.changedAt ?? undefined, m.at);
+      const stale = staleness(known?.changedAt ?? this.#d.events.get(`device:${m.device}`), m.at);
       if (stale) return this.#stale(m, stale);
     }
-    if (isDelete(m)) {
+    if (m.action === 'REMOVE') {
       if (known) this.#removeDevice(known, m.at);
       return this.#emit(m, known);
     }
-    const device = this.#learn(m, true);
-    if (device && m.at !== undefined) this.#d.registry.markChanged(device, m.at);
+    // The same serial under another deviceId or property is another installation: the old one goes first.
+    if (known && (known.property !== m.property || (m.deviceId !== undefined && known.deviceId != null && known.deviceId !== m.deviceId))) {
+      this.#removeDevice(known, m.at, false);
+    }
+    const device = this.#learn(m, true, (record) => registry.describeDevice(record, m.payload));
+    if (device && m.at !== undefined) registry.markChanged(device, m.at);
     this.#emit(m, device);
   }
 
@@ -133,16 +161,17 @@ export class MessageHandler {
     const { registry, topics, announcer } = this.#d;
     const known = registry.property(reference);
     if (m.at !== undefined) {
-      const stale = staleness(known?.changedAt ?? undefined, m.at);
+      const stale = staleness(known?.changedAt ?? this.#d.events.get(`property:${reference}`), m.at);
       if (stale) return this.#stale(m, stale);
     }
-    if (isDelete(m)) {
+    if (m.action === 'REMOVE') {
       if (known) {
         for (const serial of [...registry.devicesOf(reference)]) this.#removeDevice(registry.device(serial)!, m.at);
         registry.removeProperty(reference);
         topics.removeProperty(reference);
         announcer.removedProperty(reference);
       }
+      if (m.at !== undefined) this.#d.events.set(`property:${reference}`, m.at);
       return this.#emit(m, undefined);
     }
     this.#learn(m, true);
@@ -159,12 +188,12 @@ export class MessageHandler {
   #learn(m: HomelinkMessage, refresh: boolean, update?: (device: DeviceRecord) => Change): DeviceRecord | undefined {
     const { registry, topics, announcer } = this.#d;
     const reference = m.property ?? (m.device === undefined ? undefined : registry.device(m.device)?.property);
-    if (reference === undefined) return undefined;
+    if (reference === undefined || this.#removedSince(m, 'property', reference, registry.property(reference) !== undefined)) return undefined;
     const propertyChange = registry.learnProperty(reference, m.payload);
     if (propertyChange === 'description') announcer.property(registry.property(reference)!);
     if (propertyChange !== 'none') refresh = true;
     let device: DeviceRecord | undefined;
-    if (concernsDevice(m)) {
+    if (concernsDevice(m) && !this.#removedSince(m, 'device', m.device!, registry.device(m.device!) !== undefined)) {
       const learnt = registry.learnDevice(m.device!, reference, m.payload);
       device = registry.device(m.device!)!;
       if (larger(learnt, update?.(device) ?? 'none') === 'description') {
@@ -175,6 +204,13 @@ export class MessageHandler {
     }
     if (refresh) topics.property(reference);
     return device;
+  }
+
+  /** Whether an unknown property or device was removed at or after the message's time: a late message must not bring it back. */
+  #removedSince(m: HomelinkMessage, kind: 'device' | 'property', id: string, known: boolean): boolean {
+    if (known) return false;
+    const removedAt = this.#d.events.get(`${kind}:${id}`);
+    return removedAt !== undefined && (m.at === undefined || m.at <= removedAt);
   }
 
   #owner(m: HomelinkMessage): AlertOwner | undefined {
@@ -189,10 +225,12 @@ export class MessageHandler {
     this.#d.listedAlerts.set(this.#d.alerts.size);
   }
 
-  #removeDevice(device: DeviceRecord, at: number | undefined): void {
+  /** Ends a device: its alerts cleared, its topics and registry entries gone; `remember` keeps its removal so that older messages cannot bring it back. */
+  #removeDevice(device: DeviceRecord, at: number | undefined, remember = true): void {
     const { registry, alerts, topics, announcer } = this.#d;
     alerts.clearDevice(device.serial, at ?? 0);
     registry.removeDevice(device.serial);
+    if (remember && at !== undefined) this.#d.events.set(`device:${device.serial}`, at);
     topics.removeDevice(device);
     topics.property(device.property);
     announcer.removedDevice(device.serial);
@@ -233,14 +271,10 @@ export class MessageHandler {
   }
 }
 
-/** An alert is resolved when its status says so; without a status, when its action is DELETE or its topic's classifier is not `active`. */
+/** An alert is resolved when its statusId says so; without one, when its action is RESOLVE or it came on an `alert/resolved/...` topic. */
 function isResolved(m: HomelinkMessage): boolean {
   const status = text(m.payload.statusId);
   if (status !== null) return status.toUpperCase() !== 'ACTIVE';
-  if (text(m.payload.action)?.toUpperCase() === 'DELETE') return true;
-  return m.classifier !== undefined && m.classifier !== 'active';
-}
-
-function isDelete(m: HomelinkMessage): boolean {
-  return text(m.payload.action)?.toUpperCase() === 'DELETE' || m.classifier === 'delete';
+  if (m.action !== undefined) return m.action === 'RESOLVE';
+  return m.classifier === 'resolved';
 }

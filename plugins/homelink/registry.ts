@@ -1,4 +1,5 @@
 import type { StateMap } from '../../core/index.js';
+import { text } from './homelink-message.js';
 
 export interface PropertyRecord {
   reference: string;
@@ -17,12 +18,18 @@ export interface Reading {
 
 export interface DeviceRecord {
   serial: string;
+  /** HomeLINK's stable uuid of the installed device (absent in state saved by earlier versions). */
+  deviceId?: string | null;
   property: string;
+  /** The property's display reference (e.g. "Flat 3"), for the device's name. */
+  propertyDisplayReference?: string | null;
   model: string | null;
   modelType: string | null;
   manufacturer: string | null;
   room: string | null;
   location: string | null;
+  /** A name the landlord gave the device's location. */
+  locationNickname?: string | null;
   installationDate: string | null;
   replaceByDate: string | null;
   lastTestedDate: string | null;
@@ -38,7 +45,7 @@ export interface DeviceRecord {
  */
 export type Change = 'none' | 'value' | 'description';
 
-type TextField<R> = { [K in keyof R]: R[K] extends string | null ? K : never }[keyof R];
+type TextField<R> = { [K in keyof R]-?: R[K] extends string | null | undefined ? K : never }[keyof R];
 
 /**
  * How a field of a record counts: `description` (every change describes the record), `capability` (its
@@ -50,6 +57,8 @@ type Counts = 'description' | 'capability' | 'value';
 type FieldSource<R> = [field: TextField<R>, counts: Counts, ...payloadFields: string[]];
 
 const DEVICE_FIELDS: FieldSource<DeviceRecord>[] = [
+  ['propertyDisplayReference', 'description', 'propertyDisplayReference'],
+  ['locationNickname', 'description', 'locationNickname'],
   ['model', 'description', 'sourceModel', 'model'],
   ['modelType', 'description', 'sourceModelType', 'modelType'],
   ['manufacturer', 'description', 'manufacturerReference', 'manufacturer'],
@@ -118,19 +127,35 @@ export class Registry {
 
   /**
    * Adds or updates a device of `property` from a message's payload; a new device is a change of
-   * description. A device stays with the property it was first seen in: HomeLINK deletes a device before
-   * it is installed elsewhere.
+   * description. A device stays with the property it was first seen in: HomeLINK removes a device before
+   * it is installed elsewhere (a device message naming another property replaces it).
    */
   learnDevice(serial: string, property: string, payload: Readonly<Record<string, unknown>>): Change {
     let device = this.#devices.get(serial);
     let change: Change = 'none';
     if (!device) {
-      device = { serial, property, model: null, modelType: null, manufacturer: null, room: null, location: null, installationDate: null, replaceByDate: null, lastTestedDate: null, readings: {}, changedAt: null };
+      // The stable uuid is the installation's identity: taken when the device is first seen, changed only by a device message.
+      device = { serial, deviceId: text(payload.deviceId), property, propertyDisplayReference: null, model: null, modelType: null, manufacturer: null, room: null, location: null, locationNickname: null, installationDate: null, replaceByDate: null, lastTestedDate: null, readings: {}, changedAt: null };
       this.#index(device);
       change = 'description';
     }
     change = larger(change, copyFields(device, DEVICE_FIELDS, payload));
     if (change !== 'none') this.#devices.set(serial, device);
+    return change;
+  }
+
+  /**
+   * Applies a device message (ADD, UPDATE) to the device: what it says is the device as it now is, so a
+   * field it sends as null (a nickname taken away) is cleared, not kept.
+   */
+  describeDevice(device: DeviceRecord, payload: Readonly<Record<string, unknown>>): Change {
+    let change = copyFields(device, DEVICE_FIELDS, payload, true);
+    const deviceId = text(payload.deviceId);
+    if (deviceId !== null && deviceId !== device.deviceId) {
+      device.deviceId = deviceId;
+      change = larger(change, 'value');
+    }
+    if (change !== 'none') this.#devices.touch(device.serial);
     return change;
   }
 
@@ -182,17 +207,21 @@ export function larger(a: Change, b: Change): Change {
   return a === 'description' || b === 'description' ? 'description' : a === 'value' || b === 'value' ? 'value' : 'none';
 }
 
-function copyFields<R>(record: R, fields: FieldSource<R>[], payload: Readonly<Record<string, unknown>>): Change {
+/** Copies the payload's non-empty strings into the record; with `clearNulls`, a field the payload sends as null clears it. */
+function copyFields<R>(record: R, fields: FieldSource<R>[], payload: Readonly<Record<string, unknown>>, clearNulls = false): Change {
   let change: Change = 'none';
   for (const entry of fields) {
     for (let i = 2; i < entry.length; i++) {
-      const value = payload[entry[i] as string];
-      if (typeof value !== 'string' || value === '') continue;
-      const current = record[entry[0]];
+      const raw = payload[entry[i] as string];
+      const value = raw === null || raw === '' ? null : raw;
+      if (value === null ? !clearNulls : typeof value !== 'string') continue;
+      const current = record[entry[0]] ?? null;
       if (current !== value) {
         record[entry[0]] = value as R[TextField<R>];
         const counts = entry[1];
-        change = larger(change, counts === 'description' || (counts === 'capability' && current === null) ? 'description' : 'value');
+        // A capability comes with its first value and goes with it.
+        const described = counts === 'description' || (counts === 'capability' && (current === null || value === null));
+        change = larger(change, described ? 'description' : 'value');
       }
       break;
     }

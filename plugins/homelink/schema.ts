@@ -48,6 +48,13 @@ export const schema = {
       default: true,
       description: 'Also publish each event that concerns a device on <statePrefix>/<property>/<device>/event (not retained).',
     },
+    maxFutureSkewSeconds: {
+      type: 'integer',
+      minimum: 0,
+      default: 300,
+      description:
+        'A message dated (actionTimestamp, a reading\'s readingDate) more than this many seconds ahead of this machine\'s clock is refused (code future_timestamp): a time from the future would make every real message after it look older.',
+    },
     tombstoneLimit: {
       type: 'integer',
       minimum: 100,

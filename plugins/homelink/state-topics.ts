@@ -1,12 +1,14 @@
 import { topicLevel, type Logger, type RetainedTopics } from '../../core/index.js';
 import type { AlertBook, ListedAlert } from './alert-book.js';
 import { manufacturerName } from './device-info.js';
+import { eventCategory } from './event-types.js';
 import type { DeviceRecord, Registry } from './registry.js';
 
 /** One of the device's topics: `<statePrefix>/<property>/<device>/<leaf>`. */
 export type DeviceLeaf = 'state' | 'alerts' | 'event';
 /** One of the property's topics: `<statePrefix>/<property>/<leaf>`. */
-export type PropertyLeaf = 'state' | 'alarm';
+export type PropertyLeaf = 'state' | 'alarm' | 'problem';
+const PROPERTY_LEAVES: readonly PropertyLeaf[] = ['state', 'alarm', 'problem'];
 
 /** A value serialized when it is published, so that marking a topic changed costs nothing per message. */
 interface LazyJson {
@@ -74,13 +76,14 @@ export class StateTopics {
     this.#retained.set(this.deviceTopic(device, 'alerts'), views.alerts);
   }
 
-  /** The property's alarm or state may have changed (refreshed after every alert, device and property message). */
+  /** The property's alarm, problem or state may have changed (refreshed after every alert, device and property message). */
   property(reference: string): void {
     if (!this.#registry.property(reference)) return;
     let view = this.#propertyViews.get(reference);
     if (!view) this.#propertyViews.set(reference, (view = { toJSON: () => this.#propertyState(reference) }));
     this.#retained.set(this.propertyTopic(reference, 'state'), view);
-    this.#retained.set(this.propertyTopic(reference, 'alarm'), this.#alerts.countOfProperty(reference) > 0 ? 'ON' : 'OFF');
+    this.#retained.set(this.propertyTopic(reference, 'alarm'), onOff(this.#alerts.countOfProperty(reference, 'alarm') > 0));
+    this.#retained.set(this.propertyTopic(reference, 'problem'), onOff(this.#alerts.countOfProperty(reference, 'problem') > 0));
   }
 
   /** Clears a removed device's topics from the broker. */
@@ -92,8 +95,7 @@ export class StateTopics {
   }
 
   removeProperty(reference: string): void {
-    this.#retained.delete(this.propertyTopic(reference, 'state'));
-    this.#retained.delete(this.propertyTopic(reference, 'alarm'));
+    for (const leaf of PROPERTY_LEAVES) this.#retained.delete(this.propertyTopic(reference, leaf));
     this.#propertyViews.delete(reference);
   }
 
@@ -102,7 +104,7 @@ export class StateTopics {
     for (const property of this.#registry.properties()) this.property(property.reference);
     for (const device of this.#registry.devices()) this.device(device.serial);
     const wanted = new Set<string>();
-    for (const property of this.#registry.properties()) for (const leaf of ['state', 'alarm'] as const) wanted.add(this.propertyTopic(property.reference, leaf));
+    for (const property of this.#registry.properties()) for (const leaf of PROPERTY_LEAVES) wanted.add(this.propertyTopic(property.reference, leaf));
     for (const device of this.#registry.devices()) for (const leaf of ['state', 'alerts'] as const) wanted.add(this.deviceTopic(device, leaf));
     for (const topic of this.#retained.topics()) if (!wanted.has(topic)) this.#retained.delete(topic);
   }
@@ -114,14 +116,17 @@ export class StateTopics {
     for (const [kind, reading] of Object.entries(device.readings)) readings[kind] = reading.value;
     return {
       serial: device.serial,
+      deviceId: device.deviceId ?? null,
       property: device.property,
-      alarm: this.#alerts.ofDevice(serial).size > 0 ? 'ON' : 'OFF',
+      alarm: onOff(this.#alerts.deviceHas(serial, 'alarm')),
+      problem: onOff(this.#alerts.deviceHas(serial, 'problem')),
       alerts: this.#alertList(serial),
       model: device.model,
       modelType: device.modelType,
       manufacturer: manufacturerName(device),
       room: device.room,
       location: device.location,
+      locationNickname: device.locationNickname ?? null,
       readings,
       installationDate: device.installationDate,
       replaceByDate: device.replaceByDate,
@@ -150,7 +155,8 @@ export class StateTopics {
       reference: property.reference,
       propertyId: property.propertyId,
       displayReference: property.displayReference,
-      alarm: this.#alerts.countOfProperty(reference) > 0 ? 'ON' : 'OFF',
+      alarm: onOff(this.#alerts.countOfProperty(reference, 'alarm') > 0),
+      problem: onOff(this.#alerts.countOfProperty(reference, 'problem') > 0),
       devices: this.#registry.devicesOf(reference).size,
       alerts,
     };
@@ -171,6 +177,10 @@ export class StateTopics {
   }
 }
 
+function onOff(on: boolean): 'ON' | 'OFF' {
+  return on ? 'ON' : 'OFF';
+}
+
 function alertEntry(alert: ListedAlert): unknown {
-  return { alertid: alert.eventId, alertstatus: alert.status, eventtype: alert.eventType, severity: alert.severity, raiseddate: alert.raisedDate, description: alert.description };
+  return { alertid: alert.eventId, alertstatus: alert.status, eventtype: alert.eventType, category: eventCategory(alert.eventType) ?? null, severity: alert.severity, raiseddate: alert.raisedDate, description: alert.description };
 }

@@ -45,7 +45,7 @@ export const OBFUSCATED_PII = [
 ];
 
 const MESSAGE_TYPES = ['alert', 'device', 'event', 'insight', 'insightcomponent', 'notification', 'property', 'reading'];
-const ID_FIELDS = ['eventId', 'deviceSerialNumber', 'devicePhySerialNumber', 'propertyReference', 'relatedEventId', '__IDENTITY', 'notificationId', 'insightId'];
+const ID_FIELDS = ['eventId', 'deviceSerialNumber', 'devicePhySerialNumber', 'propertyReference', 'resolvingEventId', '__IDENTITY', 'notificationId', 'insightId'];
 // Ids that break naive code: wildcards and level separators, escapes, NUL and control characters, bidi overrides, lone surrogates, prototype names.
 const NASTY_IDS = ['+', '#', '/', 'a/+/#', '%2F', '%', '..', '../..', '\u0000', 'NUL\u0000IN', '\u0007\u001b[2J', '\r\n', '\u202eRTL', '\ud800', 'x\udfffy', '__proto__', 'constructor', 'toString', ' ', '', '😀🔥', 'Ω≈ç√', 'A'.repeat(200), 'B'.repeat(201)];
 
@@ -92,7 +92,7 @@ class FuzzGenerator {
     const type = rnd.chance(0.85) ? rnd.pick(MESSAGE_TYPES) : this.#level(false);
     const levels = [this.#o.root, type];
     const more = rnd.int(0, 5);
-    for (let i = 0; i < more; i++) levels.push(rnd.chance(0.3) ? rnd.pick(['active', 'inactive', 'add', 'delete', 'co-alarm']) : this.#level(false));
+    for (let i = 0; i < more; i++) levels.push(rnd.chance(0.3) ? rnd.pick(['active', 'resolved', 'add', 'update', 'remove', 'fire-alarm', 'hush']) : this.#level(false));
     return levels.join('/');
   }
 
@@ -156,8 +156,8 @@ class FuzzGenerator {
     for (const field of ID_FIELDS) if (rnd.chance(0.6)) payload[field] = this.#id();
     if (rnd.chance(0.85)) payload.actionTimestamp = this.#timestamp();
     if (rnd.chance(0.5)) payload.statusId = rnd.pick(['ACTIVE', 'RESOLVED', 'active', '', 'UNKNOWN']);
-    if (rnd.chance(0.5)) payload.eventTypeId = rnd.pick(['FIRE_ALARM', 'CO_ALARM', 'HEAT_ALARM', 'ALARM_CANCEL', 'BATTERY_LOW', '']);
-    if (rnd.chance(0.3)) payload.action = rnd.pick(['ADD', 'DELETE', 'UPDATE', 'delete']);
+    if (rnd.chance(0.5)) payload.eventTypeId = rnd.pick(['FIRE_ALARM', 'CO_ALARM', 'HUSH', 'CANCEL', 'FIRE_ALARM_STOP', 'LOW_BATTERY_HEAD', 'NOT_A_TYPE', '']);
+    if (rnd.chance(0.3)) payload.action = rnd.pick(['ADD', 'UPDATE', 'REMOVE', 'RESOLVE', 'SEND', 'remove', 'NOT_AN_ACTION']);
     if (rnd.chance(0.3)) payload.readingTypeId = rnd.pick(['TEMPERATURE', 'HUMIDITY', 'CO2', 'environment.temperature.indoor', this.#id()]);
     if (rnd.chance(0.3)) payload.value = rnd.of(fc.oneof(fc.double(), fc.integer(), fc.constant(1e308)));
     if (rnd.chance(0.3)) payload.readingDate = this.#timestamp();

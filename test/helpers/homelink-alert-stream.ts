@@ -2,9 +2,10 @@ import { SeededRandom } from './seeded-random.js';
 
 /**
  * A seeded stream of HomeLINK alert traffic for fault tests, with what the homelink plugin must make of
- * it: alerts raised on many devices, silenced (event ALARM_CANCEL, by relatedEventId or for the whole
- * device), resolved, re-activated and raised again, with repeats of earlier messages and older messages
- * mixed in that must change nothing. actionTimestamps increase per alert (older messages excepted), so
+ * it, in HomeLINK's own shapes and topics: alarms and maintenance alerts raised on many devices, silenced
+ * by the device's HUSH, CANCEL or the alarm's STOP event (which leave maintenance alerts alone),
+ * re-activated by a new event of the alarm's type, resolved and raised again, with repeats of earlier
+ * messages and older messages mixed in that must change nothing. actionTimestamps increase per alert (older messages excepted), so
  * the outcome — every event id that must be raised once, and every device's final alerts — is worked
  * out here by the plugin's documented rules, independently of the plugin.
  */
@@ -31,6 +32,7 @@ export interface AlertEntry {
   alertid: string;
   alertstatus: string;
   eventtype: string | null;
+  category: string | null;
   severity: string | null;
   raiseddate: string | null;
   description: string | null;
@@ -52,7 +54,7 @@ export interface AlertStream {
   events: Map<string, ExpectedEvent>;
   /** Final `<property>/<device>` -> the device's listed alerts, sorted by alertid, for every device a message reached. */
   alerts: Map<string, AlertEntry[]>;
-  /** Final `<property>` -> `ON` | `OFF`, for every property a message reached. */
+  /** Final `<property>` -> `ON` | `OFF` (an alarm listed, maintenance alerts aside), for every property a message reached. */
   alarms: Map<string, 'ON' | 'OFF'>;
 }
 
@@ -66,6 +68,7 @@ interface Device {
 interface Alert {
   eventId: string;
   device: Device;
+  /** The alert's eventTypeId: an alarm or a maintenance type. */
   alarmType: string;
   phase: 'none' | 'listed' | 'cleared';
   status: string;
@@ -75,10 +78,12 @@ interface Alert {
 
 type Op =
   | { kind: 'alert'; alert: Alert; active: boolean; at: number }
-  | { kind: 'silence'; silenceId: string; device: Device; related: Alert | undefined; at: number };
+  | { kind: 'event'; eventId: string; eventType: string; device: Device; at: number };
 
-const ALARM_TYPES = ['FIRE_ALARM', 'CO_ALARM', 'HEAT_ALARM'] as const;
-const ALARM_NAMES: Record<string, string> = { FIRE_ALARM: 'Fire Alarm Activated', CO_ALARM: 'CO Alarm Activated', HEAT_ALARM: 'Heat Alarm Activated' };
+const ALERT_TYPES = ['FIRE_ALARM', 'CO_ALARM', 'LOW_BATTERY_HEAD'] as const;
+const NAMES: Record<string, string> = { FIRE_ALARM: 'Fire alarm activated', CO_ALARM: 'CO alarm activated', LOW_BATTERY_HEAD: 'Head battery low', HUSH: 'Hush', CANCEL: 'Cancel' };
+const CATEGORIES: Record<string, string> = { FIRE_ALARM: 'ALARM', CO_ALARM: 'ALARM', LOW_BATTERY_HEAD: 'MAINTENANCE' };
+const STOPS: Record<string, string> = { FIRE_ALARM: 'FIRE_ALARM_STOP', CO_ALARM: 'CO_ALARM_STOP', LOW_BATTERY_HEAD: 'LOW_BATTERY_STOP' };
 const START = Date.parse('2026-11-20T00:00:00.000Z');
 const CANCEL = 'CANCEL';
 
@@ -91,7 +96,7 @@ class StreamBuilder {
   readonly #rnd: SeededRandom;
   readonly #devices: Device[] = [];
   readonly #alerts: Alert[] = [];
-  readonly #silences = new Map<string, number>();
+  readonly #seenEvents = new Map<string, number>();
   readonly #messages: StreamMessage[] = [];
   readonly #ops: Op[] = [];
   readonly #events = new Map<string, ExpectedEvent>();
@@ -118,7 +123,7 @@ class StreamBuilder {
   #step(): void {
     const rnd = this.#rnd;
     const listed = (): Alert[] => this.#alerts.filter((a) => a.phase === 'listed');
-    const kind = rnd.weighted({ raise: 22, again: 12, silence: 14, 'silence-device': 4, resolve: 16, repeat: 16, older: 12 });
+    const kind = rnd.weighted({ raise: 22, again: 10, silence: 14, reactivate: 6, resolve: 16, repeat: 16, older: 12 });
     switch (kind) {
       case 'raise':
         return this.#send(this.#raise(this.#newAlert()));
@@ -127,15 +132,19 @@ class StreamBuilder {
         if (this.#alerts.length === 0) return;
         return this.#send(this.#raise(rnd.pick(this.#alerts)));
       case 'silence': {
+        // At the device of a listed alert: HUSH or CANCEL (all its alarms), or the alert type's STOP (only that alarm).
         const candidates = listed();
         if (candidates.length === 0) return;
         const alert = rnd.pick(candidates);
-        return this.#send({ kind: 'silence', silenceId: rnd.uuid(), device: alert.device, related: alert, at: this.#tick() });
+        const eventType = rnd.pick(['HUSH', 'CANCEL', STOPS[alert.alarmType]!]);
+        return this.#send({ kind: 'event', eventId: rnd.uuid(), eventType, device: alert.device, at: this.#tick() });
       }
-      case 'silence-device': {
+      case 'reactivate': {
+        // The device raising its alarm type again: re-activates a silenced alarm of that type.
         const candidates = listed();
         if (candidates.length === 0) return;
-        return this.#send({ kind: 'silence', silenceId: rnd.uuid(), device: rnd.pick(candidates).device, related: undefined, at: this.#tick() });
+        const alert = rnd.pick(candidates);
+        return this.#send({ kind: 'event', eventId: rnd.uuid(), eventType: alert.alarmType, device: alert.device, at: this.#tick() });
       }
       case 'resolve': {
         const candidates = listed();
@@ -157,7 +166,8 @@ class StreamBuilder {
         if (known.length === 0) return;
         const alert = rnd.pick(known);
         const at = alert.at - rnd.int(1, 600) * 1000 - 500;
-        const op: Op = rnd.chance(0.3) ? { kind: 'silence', silenceId: rnd.uuid(), device: alert.device, related: alert, at } : { kind: 'alert', alert, active: rnd.chance(0.5), at };
+        const event: Op = { kind: 'event', eventId: rnd.uuid(), eventType: rnd.pick(['HUSH', alert.alarmType]), device: alert.device, at };
+        const op: Op = rnd.chance(0.3) ? event : { kind: 'alert', alert, active: rnd.chance(0.5), at };
         return this.#send(op);
       }
     }
@@ -167,11 +177,11 @@ class StreamBuilder {
     const alert: Alert = {
       eventId: this.#rnd.uuid(),
       device: this.#rnd.pick(this.#devices),
-      alarmType: this.#rnd.pick(ALARM_TYPES),
+      alarmType: this.#rnd.pick(ALERT_TYPES),
       phase: 'none',
       status: '',
       at: 0,
-      details: { eventtype: null, severity: null, raiseddate: null, description: null },
+      details: { eventtype: null, category: null, severity: null, raiseddate: null, description: null },
     };
     this.#alerts.push(alert);
     return alert;
@@ -195,29 +205,35 @@ class StreamBuilder {
   #message(op: Op): { topic: string; payload: Record<string, unknown> } {
     const root = this.#o.root;
     const time = iso(op.at);
-    if (op.kind === 'silence') {
-      const { device } = op;
-      const payload: Record<string, unknown> = {
-        eventId: op.silenceId,
-        eventTypeId: 'ALARM_CANCEL',
-        eventTypeName: 'Alarm silenced',
-        deviceSerialNumber: device.serial,
-        propertyReference: device.property,
-        actionTimestamp: time,
+    const device = op.kind === 'event' ? op.device : op.alert.device;
+    const deviceFields = {
+      deviceSerialNumber: device.serial,
+      devicePhySerialNumber: device.serial,
+      propertyReference: device.property,
+      room: device.room,
+      location: device.location,
+      manufacturerReference: 'EI',
+      sourceModel: 'EI3028',
+      sourceModelType: 'FIRECOALARM',
+      category: 'DEVICE',
+    };
+    const where = `${device.property.toLowerCase()}/${device.serial.toLowerCase()}`;
+    if (op.kind === 'event') {
+      const name = NAMES[op.eventType] ?? op.eventType;
+      return {
+        topic: `${root}/event/${where}/${kebab(op.eventType)}`,
+        payload: { ...deviceFields, eventId: op.eventId, __IDENTITY: op.eventId, statusId: 'ACTIVE', eventTypeId: op.eventType, eventTypeName: name, title: name, raisedDate: time.slice(0, 19), action: 'ADD', actionTimestamp: time },
       };
-      if (op.related) payload.relatedEventId = op.related.eventId;
-      return { topic: `${root}/event/${device.property}/${device.serial}`, payload };
     }
     const { alert } = op;
-    const { device } = alert;
-    const name = ALARM_NAMES[alert.alarmType]!;
+    const name = NAMES[alert.alarmType]!;
+    const stop = STOPS[alert.alarmType]!;
     return {
-      topic: `${root}/alert/${op.active ? 'active' : 'inactive'}/${device.property}/${device.serial}`,
+      topic: `${root}/alert/${op.active ? 'active' : 'resolved'}/${where}/${kebab(alert.alarmType)}`,
       payload: {
-        deviceSerialNumber: device.serial,
-        devicePhySerialNumber: device.serial,
-        propertyReference: device.property,
+        ...deviceFields,
         eventId: alert.eventId,
+        __IDENTITY: alert.eventId,
         statusId: op.active ? 'ACTIVE' : 'RESOLVED',
         eventTypeId: alert.alarmType,
         eventTypeName: name,
@@ -226,14 +242,8 @@ class StreamBuilder {
         severity: 'HIGH',
         raisedDate: time,
         resolvedDate: op.active ? null : time,
-        category: 'DEVICE',
-        room: device.room,
-        location: device.location,
-        manufacturerReference: 'EI',
-        sourceModel: 'EI3028',
-        sourceModelType: 'FIRECOALARM',
-        __IDENTITY: alert.eventId,
-        action: op.active ? 'ADD' : 'DELETE',
+        resolvingEventTypeId: op.active ? null : stop,
+        action: op.active ? 'ADD' : 'RESOLVE',
         actionTimestamp: time,
       },
     };
@@ -242,17 +252,20 @@ class StreamBuilder {
   /** What the plugin does with the message, by its documented rules; returns the id of the event it raises. */
   #apply(op: Op, index: number): string | undefined {
     const time = iso(op.at);
-    if (op.kind === 'silence') {
-      const last = this.#silences.get(op.silenceId);
+    if (op.kind === 'event') {
+      const last = this.#seenEvents.get(op.eventId);
       if (last !== undefined && op.at <= last) return undefined;
-      this.#silences.set(op.silenceId, op.at);
-      const targets = op.related ? [op.related] : this.#alerts.filter((a) => a.device === op.device && a.phase === 'listed' && a.status !== CANCEL);
-      for (const alert of targets) {
-        if (alert.phase === 'none' || op.at <= alert.at) continue;
+      this.#seenEvents.set(op.eventId, op.at);
+      // Only the device's listed alarms move, and only for an event later than their last change.
+      for (const alert of this.#alerts) {
+        if (alert.device !== op.device || alert.phase !== 'listed' || op.at <= alert.at || CATEGORIES[alert.alarmType] !== 'ALARM') continue;
+        const silences = op.eventType === 'HUSH' || op.eventType === 'CANCEL' || op.eventType === STOPS[alert.alarmType];
+        const status = silences ? CANCEL : op.eventType === alert.alarmType ? alert.alarmType : alert.status;
+        if (status === alert.status) continue;
+        alert.status = status;
         alert.at = op.at;
-        if (alert.phase === 'listed') alert.status = CANCEL;
       }
-      return this.#expect(`event:${op.silenceId}@${time}`, { type: 'homelink_event', property: op.device.property, device: op.device.serial, index });
+      return this.#expect(`event:${op.eventId}@${time}`, { type: 'homelink_event', property: op.device.property, device: op.device.serial, index });
     }
     const { alert } = op;
     if (alert.phase !== 'none' && op.at <= alert.at) return undefined;
@@ -261,7 +274,7 @@ class StreamBuilder {
       alert.phase = 'listed';
       alert.status = alert.alarmType;
       const { payload } = this.#message(op);
-      alert.details = { eventtype: alert.alarmType, severity: 'HIGH', raiseddate: time, description: payload.description as string };
+      alert.details = { eventtype: alert.alarmType, category: CATEGORIES[alert.alarmType]!, severity: 'HIGH', raiseddate: time, description: payload.description as string };
     } else {
       alert.phase = 'cleared';
     }
@@ -290,13 +303,18 @@ class StreamBuilder {
   #finalAlarms(): Map<string, 'ON' | 'OFF'> {
     const out = new Map<string, 'ON' | 'OFF'>();
     for (const device of this.#reached) if (!out.has(device.property)) out.set(device.property, 'OFF');
-    for (const alert of this.#alerts) if (alert.phase === 'listed') out.set(alert.device.property, 'ON');
+    for (const alert of this.#alerts) if (alert.phase === 'listed' && CATEGORIES[alert.alarmType] === 'ALARM') out.set(alert.device.property, 'ON');
     return out;
   }
 }
 
 export function byAlertId(a: { alertid: string }, b: { alertid: string }): number {
   return a.alertid < b.alertid ? -1 : a.alertid > b.alertid ? 1 : 0;
+}
+
+/** An event type as HomeLINK writes it in a topic level: FIRE_ALARM -> fire-alarm. */
+function kebab(type: string): string {
+  return type.toLowerCase().replace(/_/g, '-');
 }
 
 function iso(ms: number): string {

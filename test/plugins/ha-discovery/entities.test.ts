@@ -17,7 +17,7 @@ function only(capability: Capability): Entity {
 
 describe('ha-discovery: devices to entities', () => {
   it('makes an alarm a binary_sensor of its class, whose attributes carry the alerts', () => {
-    for (const cls of ['smoke', 'carbon_monoxide', 'heat', 'problem', 'safety']) {
+    for (const cls of ['smoke', 'carbon_monoxide', 'gas', 'heat', 'problem', 'safety']) {
       const entity = only({ key: 'alarm', type: 'alarm', class: cls, field: 'alarm', attributesField: 'alerts' });
       assert.equal(entity.component, 'binary_sensor');
       assert.equal(entity.config.device_class, cls);

@@ -10,11 +10,12 @@ import { assertValidPayload, parseTopic, renderTemplate } from './support.js';
 
 const STREAM = fixture('plugins', 'homelink', 'fixtures', 'stream.jsonl');
 const PREFIX = 'homeassistant';
-const PROPERTY = 'switchboard_homelink_property_JOE_BLOGGS_Home';
-// What the stream leaves behind (its notes): the fire alarm raised, silenced, then resolved; the CO alarm raised last.
-const FIRE = 'homelink_device_D6FCD4F0';
-const CO = 'homelink_device_C3CEC7FB-D6FCD4F1';
-const ENV = 'homelink_device_ENV01234';
+const PROPERTY = 'switchboard_homelink_property_BRIGHT_HOMES_Flat_3';
+// What the stream up to its maintenance alert leaves behind (its notes): the fire alarm raised, silenced,
+// re-activated and resolved; then a maintenance alert (a problem, no alarm) on the same detector.
+const FIRE = 'homelink_device_A7E2C410-5B1D0E22';
+const ENV = 'homelink_device_A7E2C410-00C0FFEE';
+const GATEWAY = 'homelink_device_A7E2C410';
 
 type Config = Record<string, unknown> & {
   unique_id: string;
@@ -27,7 +28,10 @@ type Config = Record<string, unknown> & {
 };
 
 async function replayStream(client: TestClient): Promise<void> {
-  for (const line of parseFixtures(await readFile(STREAM, 'utf8'))) await client.publish(line.topic, fixtureBody(line), { qos: 1 });
+  const lines = parseFixtures(await readFile(STREAM, 'utf8'));
+  const upTo = lines.findIndex((line) => line.note?.startsWith('maintenance alert'));
+  assert.ok(upTo > 0, 'the stream has its maintenance alert');
+  for (const line of lines.slice(0, upTo + 1)) await client.publish(line.topic, fixtureBody(line), { qos: 1 });
 }
 
 function configsOf(retained: Map<string, string>): Map<string, Config> {
@@ -49,15 +53,15 @@ describe('ha-discovery: the HomeLINK fixture stream in Home Assistant', function
   const start = async (): Promise<InProcessRuntime> => {
     runtime = await InProcessRuntime.start(dir.path, {
       connections: { local: { url: broker.url } },
-      plugins: { homelink: { topicRoot: 'joe_bloggs', publishIntervalMs: 0 }, 'ha-discovery': { republishDelayMs: 50 } },
+      plugins: { homelink: { topicRoot: 'bright_homes', publishIntervalMs: 0 }, 'ha-discovery': { republishDelayMs: 50 } },
     });
     await runtime.healthy();
     return runtime;
   };
 
   /**
-   * Replays the stream and waits until the test client has seen the CO alarm raised last, in its config and
-   * in its state: the runtime publishes in order, so by then the client has everything before it, and the
+   * Replays the stream and waits until the test client has seen the maintenance alert raised last, in its
+   * problem config and in its state: the runtime publishes in order, so by then the client has everything before it, and the
    * broker (which stores a retained message before forwarding it) holds all of it.
    */
   const replayed = async (): Promise<Map<string, string>> => {
@@ -66,11 +70,11 @@ describe('ha-discovery: the HomeLINK fixture stream in Home Assistant', function
     await replayStream(client);
     await client.waitFor(
       (received) => {
-        const config = received.find((m) => m.topic === `${PREFIX}/binary_sensor/switchboard/${CO}-alarm/config`)?.json<Config>();
-        return config !== undefined && received.some((m) => m.topic === config.state_topic && m.text.includes('CO_ALARM'));
+        const config = received.find((m) => m.topic === `${PREFIX}/binary_sensor/switchboard/${FIRE}-problem/config`)?.json<Config>();
+        return config !== undefined && received.some((m) => m.topic === config.state_topic && m.text.includes('LOW_BATTERY_HEAD'));
       },
       10000,
-      'the CO alarm in its config and state',
+      'the maintenance alert in its config and state',
     );
     return retainedOn(broker, '#');
   };
@@ -98,7 +102,7 @@ describe('ha-discovery: the HomeLINK fixture stream in Home Assistant', function
     const uniqueIds = [...configs.values()].map((c) => c.unique_id);
     assert.equal(new Set(uniqueIds).size, uniqueIds.length, 'unique_ids are unique');
     const identifiers = new Set([...configs.values()].flatMap((c) => c.device.identifiers));
-    for (const id of [PROPERTY, `switchboard_${FIRE}`, `switchboard_${CO}`, `switchboard_${ENV}`]) assert.ok(identifiers.has(id), `no device ${id}`);
+    for (const id of [PROPERTY, `switchboard_${FIRE}`, `switchboard_${GATEWAY}`, `switchboard_${ENV}`]) assert.ok(identifiers.has(id), `no device ${id}`);
 
     for (const [topic, config] of configs) {
       const { component, node, object } = parseTopic(PREFIX, topic);
@@ -131,23 +135,28 @@ describe('ha-discovery: the HomeLINK fixture stream in Home Assistant', function
       const value = renderTemplate(config.value_template!, state);
       return config.json_attributes_template ? { value, attributes: JSON.parse(renderTemplate(config.json_attributes_template, state)) as Record<string, unknown> } : { value };
     };
-    assert.equal(read(`switchboard_${FIRE}-alarm`).value, 'OFF', 'the fire alarm was resolved');
-    const co = read(`switchboard_${CO}-alarm`);
-    assert.equal(co.value, 'ON');
-    assert.ok(JSON.stringify(co.attributes).includes('"alertstatus":"CO_ALARM"'), JSON.stringify(co.attributes));
-    assert.equal(configOf(configs, `switchboard_${CO}-alarm`).device_class, 'carbon_monoxide');
+    assert.equal(read(`switchboard_${FIRE}-alarm`).value, 'OFF', 'the fire alarm was resolved, and a maintenance alert is no alarm');
+    const problem = read(`switchboard_${FIRE}-problem`);
+    assert.equal(problem.value, 'ON');
+    assert.ok(JSON.stringify(problem.attributes).includes('"alertstatus":"LOW_BATTERY_HEAD"'), JSON.stringify(problem.attributes));
+    assert.equal(configOf(configs, `switchboard_${FIRE}-problem`).device_class, 'problem');
     assert.equal(configOf(configs, `switchboard_${FIRE}-alarm`).device_class, 'smoke');
-    assert.equal(read(`${PROPERTY}-alarm`).value, 'ON', 'the property is in alarm');
+    assert.equal(configOf(configs, `switchboard_${ENV}-alarm`).device_class, 'gas');
+    assert.ok(![...configs.values()].some((c) => c.unique_id === `switchboard_${GATEWAY}-alarm`), 'a gateway raises no alarm');
+    assert.equal(read(`${PROPERTY}-alarm`).value, 'OFF', 'the property is not in alarm');
+    assert.equal(read(`${PROPERTY}-problem`).value, 'ON', 'but has a problem');
     assert.equal(configOf(configs, `${PROPERTY}-alarm`).device_class, 'safety');
     const temperature = configOf(configs, `switchboard_${ENV}-temperature`);
     assert.equal(temperature.device_class, 'temperature');
     assert.equal(temperature.unit_of_measurement, '°C');
-    assert.equal(read(`switchboard_${ENV}-temperature`).value, '21.4');
+    assert.equal(read(`switchboard_${ENV}-temperature`).value, '19.4');
   });
 
   it("fires each device event once, after the config that declares its type, with the event's id and time", async () => {
     await start();
     await replayed();
+    // The device events are published apart from the retained state: wait for the last one (the maintenance alert's).
+    await client!.waitFor((r) => r.some((m) => m.topic.endsWith('/A7E2C410-5B1D0E22/event') && m.text.includes('"eventId":"7c1e0d52-0000-4000-8000-00000000a002"')), 10000, 'the maintenance alert on the device\'s event topic');
     const eventTopics = new Map<string, Received[]>();
     const lastConfig = new Map<string, Config>();
     // Replays what Home Assistant would have seen, in order: an event counts against the event entity's config at that moment.
@@ -169,11 +178,11 @@ describe('ha-discovery: the HomeLINK fixture stream in Home Assistant', function
     assert.ok(fire.length > 0, 'the fire alarm raised events');
     const ids = fire.map((m) => m.json<{ id: string }>().id);
     assert.equal(new Set(ids).size, ids.length, `an event fired twice: ${ids.join(', ')}`);
-    const raised = fire.filter((m) => m.text.includes('"eventId":"12323588-534c-4e82-bfe5-345fed4505be"') && m.text.includes('"statusId":"ACTIVE"'));
+    const raised = fire.filter((m) => m.text.includes('"eventId":"7c1e0d52-0000-4000-8000-00000000a001"') && m.text.includes('"statusId":"ACTIVE"'));
     assert.equal(raised.length, 1, 'the redelivered and the older copy of the alert did not fire again');
   });
 
-  it('publishes every config again on the birth message, keeps unique_ids across a restart, and clears a deleted device', async () => {
+  it('publishes every config again on the birth message, keeps unique_ids across a restart, and clears a removed device', async () => {
     const rt = await start();
     const before = configsOf(await replayed());
     const configs = `${PREFIX}/+/switchboard/+/config`;
@@ -199,13 +208,16 @@ describe('ha-discovery: the HomeLINK fixture stream in Home Assistant', function
     const fireTopics = [...before].filter(([, c]) => c.device.identifiers[0] === `switchboard_${FIRE}`).map(([t]) => t);
     assert.ok(fireTopics.length > 0);
     const fireState = configOf(before, `switchboard_${FIRE}-alarm`).state_topic;
-    await client!.publish('joe_bloggs/device/delete/JOE_BLOGGS_Home/D6FCD4F0', { deviceSerialNumber: 'D6FCD4F0', propertyReference: 'JOE_BLOGGS_Home', action: 'DELETE', actionTimestamp: '2026-11-20T11:00:00.000Z' });
-    const left = await retainedWhen(broker, '#', (r) => !fireTopics.some((t) => r.has(t)) && !r.has(fireState), "the deleted device's configs and state cleared");
+    const lines = parseFixtures(await readFile(STREAM, 'utf8'));
+    const added = lines.find((line) => line.note?.startsWith('device added: FIRECOALARM'))!;
+    await client!.publish('bright_homes/device/bright_homes_flat_3/remove', { ...(added.payload as object), action: 'REMOVE', actionTimestamp: '2026-01-15T11:00:00.000Z' });
+    const left = await retainedWhen(broker, '#', (r) => !fireTopics.some((t) => r.has(t)) && !r.has(fireState), "the removed device's configs and state cleared");
     assert.equal(configsOf(left).size, before.size - fireTopics.length, 'the other devices stay');
 
-    await client!.publish('joe_bloggs/property/delete/JOE_BLOGGS_Home', { propertyReference: 'JOE_BLOGGS_Home', action: 'DELETE', actionTimestamp: '2026-11-20T12:00:00.000Z' });
+    const removed = lines.find((line) => line.note?.startsWith('property removed'))!;
+    await client!.publish(removed.topic, fixtureBody(removed));
     const propertyState = configOf(before, `${PROPERTY}-alarm`).state_topic;
-    const empty = await retainedWhen(broker, '#', (r) => configsOf(r).size === 0 && !r.has(propertyState), 'every config of the deleted property cleared');
+    const empty = await retainedWhen(broker, '#', (r) => configsOf(r).size === 0 && !r.has(propertyState), 'every config of the removed property cleared');
     assert.deepEqual([...empty.keys()].filter((t) => t.startsWith('switchboard/homelink/')), [], 'and every state topic');
   });
 });

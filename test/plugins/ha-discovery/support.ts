@@ -120,7 +120,7 @@ export function sampleDevices(connection = 'local'): Device[] {
     { id: property, kind: 'hub', name: 'SAMPLE_Home', manufacturer: 'AICO', model: 'HomeLINK property', connection, stateTopic: 'switchboard/homelink/SAMPLE_Home/state', capabilities: [{ key: 'alarm', type: 'alarm', name: 'Any alarm', class: 'safety', field: 'alarm' }] },
     device('D6FCD4F0', 'EI3016 (FIREALARM)', 'smoke'),
     device('C3CEC7FB-D6FCD4F1', 'EI208 (COALARM)', 'carbon_monoxide'),
-    device('AA000001', 'EI3014 (HEATALARM)', 'heat'),
+    device('AA000001', 'EI1025 (ENVCO2SENSOR)', 'gas'),
     device('GW000001', 'EI1000G (GATEWAY)', 'problem'),
     device('ENV01234', 'EI1025 (ENVIRONMENT)', 'problem', [
       { key: 'temperature', type: 'measurement', class: 'temperature', unit: 'C', field: 'readings.temperature.value' },

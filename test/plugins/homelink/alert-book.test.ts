@@ -7,10 +7,10 @@ import { CANCEL } from '../../../plugins/homelink/alert-status.js';
 import { RecentIds } from '../../../plugins/homelink/recent-ids.js';
 import { tempDir } from '../../helpers/paths.js';
 
-const T0 = Date.parse('2026-11-20T10:00:00Z');
-const HALL = { device: 'D6FCD4F0', property: 'JOE_BLOGGS_Home' };
-const KITCHEN = { device: 'C3CEC7FB-D6FCD4F1', property: 'JOE_BLOGGS_Home' };
-const DETAILS: AlertDetails = { eventType: 'FIRE_ALARM', severity: 'HIGH', raisedDate: '2026-11-20T10:00:00Z', description: 'Fire Alarm Activated' };
+const T0 = Date.parse('2026-01-15T08:10:00Z');
+const HALL = { device: 'A7E2C410-5B1D0E22', property: 'BRIGHT_HOMES_Flat_3' };
+const KITCHEN = { device: 'A7E2C410-00C0FFEE', property: 'BRIGHT_HOMES_Flat_3' };
+const DETAILS: AlertDetails = { eventType: 'FIRE_ALARM', severity: 'HIGH', raisedDate: '2026-01-15T08:10:00Z', description: 'Fire Alarm Activated' };
 const BOUNDS = { limit: 1000, maxAgeMs: 86_400_000 };
 
 function memoryMap<V>(): StateMap<V> {
@@ -24,49 +24,61 @@ function book(): AlertBook {
 describe('homelink: the alert book', () => {
   it('lists a raised alert against its device and counts it for the property', () => {
     const alerts = book();
-    const change = alerts.apply('e1', { kind: 'raise', alarmType: 'FIRE_ALARM', at: T0 }, HALL, DETAILS);
+    const change = alerts.apply('e1', { kind: 'raise', alertType: 'FIRE_ALARM', at: T0 }, HALL, DETAILS);
     assert.equal(change.step.stale, false);
     assert.deepEqual(change.owner, HALL);
     assert.deepEqual([...alerts.ofDevice(HALL.device).values()], [{ eventId: 'e1', ...HALL, status: 'FIRE_ALARM', at: T0, ...DETAILS }]);
-    assert.equal(alerts.countOfProperty(HALL.property), 1);
+    assert.equal(alerts.countOfProperty(HALL.property, 'alarm'), 1);
     assert.equal(alerts.ofDevice(KITCHEN.device).size, 0);
   });
 
-  it('silences only what is in alarm, and keeps silenced alerts listed', () => {
+  it('keeps silenced alarms listed and counts alarms and problems apart', () => {
     const alerts = book();
-    alerts.apply('e1', { kind: 'raise', alarmType: 'FIRE_ALARM', at: T0 }, HALL, DETAILS);
-    alerts.apply('e2', { kind: 'raise', alarmType: 'CO_ALARM', at: T0 + 1 }, HALL, DETAILS);
-    alerts.apply('e3', { kind: 'raise', alarmType: 'CO_ALARM', at: T0 + 1 }, KITCHEN, DETAILS);
-    assert.deepEqual(alerts.alarming(HALL.device), ['e1', 'e2']);
-    alerts.apply('e1', { kind: 'silence', at: T0 + 2 });
-    assert.deepEqual(alerts.alarming(HALL.device), ['e2']);
+    alerts.apply('e1', { kind: 'raise', alertType: 'FIRE_ALARM', at: T0 }, HALL, DETAILS);
+    alerts.apply('e2', { kind: 'raise', alertType: 'LOW_BATTERY_HEAD', at: T0 + 1 }, HALL, { ...DETAILS, eventType: 'LOW_BATTERY_HEAD' });
+    alerts.apply('e3', { kind: 'raise', alertType: 'CO_ALARM', at: T0 + 1 }, KITCHEN, { ...DETAILS, eventType: 'CO_ALARM' });
+    const silenced = alerts.apply('e1', { kind: 'event', eventType: 'HUSH', at: T0 + 2 });
+    assert.equal(silenced.changed, true);
+    assert.equal(alerts.apply('e2', { kind: 'event', eventType: 'HUSH', at: T0 + 2 }).changed, false, 'a maintenance alert is not silenced');
     assert.equal(alerts.ofDevice(HALL.device).get('e1')!.status, CANCEL);
-    assert.equal(alerts.countOfProperty(HALL.property), 3);
+    assert.equal(alerts.countOfProperty(HALL.property, 'alarm'), 2);
+    assert.equal(alerts.countOfProperty(HALL.property, 'problem'), 1);
+    assert.equal(alerts.deviceHas(HALL.device, 'alarm'), true);
+    assert.equal(alerts.deviceHas(HALL.device, 'problem'), true);
+    assert.equal(alerts.deviceHas(KITCHEN.device, 'problem'), false);
+  });
+
+  it('counts an alert of an unknown type as a problem, never an alarm', () => {
+    const alerts = book();
+    alerts.apply('u1', { kind: 'raise', alertType: 'SOMETHING_NEW', at: T0 }, HALL, { ...DETAILS, eventType: 'SOMETHING_NEW' });
+    assert.equal(alerts.ofDevice(HALL.device).size, 1);
+    assert.equal(alerts.countOfProperty(HALL.property, 'alarm'), 0);
+    assert.equal(alerts.countOfProperty(HALL.property, 'problem'), 1);
   });
 
   it('clears a resolved alert and refuses an older message about it', () => {
     const alerts = book();
-    alerts.apply('e1', { kind: 'raise', alarmType: 'FIRE_ALARM', at: T0 }, HALL, DETAILS);
+    alerts.apply('e1', { kind: 'raise', alertType: 'FIRE_ALARM', at: T0 }, HALL, DETAILS);
     const resolved = alerts.apply('e1', { kind: 'resolve', at: T0 + 300_000 });
     assert.deepEqual(resolved.owner?.device, HALL.device);
     assert.equal(alerts.ofDevice(HALL.device).size, 0);
-    assert.equal(alerts.countOfProperty(HALL.property), 0);
+    assert.equal(alerts.countOfProperty(HALL.property, 'alarm'), 0);
     assert.equal(alerts.size, 0);
-    assert.equal(alerts.apply('e1', { kind: 'raise', alarmType: 'FIRE_ALARM', at: T0 }, HALL, DETAILS).step.stale, 'older');
+    assert.equal(alerts.apply('e1', { kind: 'raise', alertType: 'FIRE_ALARM', at: T0 }, HALL, DETAILS).step.stale, 'older');
     assert.equal(alerts.ofDevice(HALL.device).size, 0);
   });
 
   it('remembers an alert with no device to list it against, so that its repeat is recognised', () => {
     const alerts = book();
-    assert.equal(alerts.apply('p1', { kind: 'raise', alarmType: 'DAMP', at: T0 }, undefined, DETAILS).step.stale, false);
+    assert.equal(alerts.apply('p1', { kind: 'raise', alertType: 'DAMP_AND_MOULD_RISK_HIGH', at: T0 }, undefined, DETAILS).step.stale, false);
     assert.equal(alerts.size, 0);
-    assert.equal(alerts.apply('p1', { kind: 'raise', alarmType: 'DAMP', at: T0 }, undefined, DETAILS).step.stale, 'duplicate');
+    assert.equal(alerts.apply('p1', { kind: 'raise', alertType: 'DAMP_AND_MOULD_RISK_HIGH', at: T0 }, undefined, DETAILS).step.stale, 'duplicate');
   });
 
-  it('clears every alert of a deleted device, each with a tombstone', () => {
+  it('clears every alert of a removed device, each with a tombstone', () => {
     const alerts = book();
-    alerts.apply('e1', { kind: 'raise', alarmType: 'FIRE_ALARM', at: T0 }, HALL, DETAILS);
-    alerts.apply('e2', { kind: 'raise', alarmType: 'HEAT_ALARM', at: T0 }, HALL, DETAILS);
+    alerts.apply('e1', { kind: 'raise', alertType: 'FIRE_ALARM', at: T0 }, HALL, DETAILS);
+    alerts.apply('e2', { kind: 'raise', alertType: 'CO_ALARM', at: T0 }, HALL, DETAILS);
     alerts.clearDevice(HALL.device, T0 + 10);
     assert.equal(alerts.size, 0);
     assert.deepEqual(alerts.state('e2'), { phase: 'cleared', at: T0 + 10 });
@@ -81,16 +93,16 @@ describe('homelink: the alert book', () => {
     };
     try {
       const before = await open();
-      before.alerts.apply('e1', { kind: 'raise', alarmType: 'FIRE_ALARM', at: T0 }, HALL, DETAILS);
-      before.alerts.apply('e1', { kind: 'silence', at: T0 + 1 });
-      before.alerts.apply('e2', { kind: 'raise', alarmType: 'CO_ALARM', at: T0 }, KITCHEN, DETAILS);
+      before.alerts.apply('e1', { kind: 'raise', alertType: 'FIRE_ALARM', at: T0 }, HALL, DETAILS);
+      before.alerts.apply('e1', { kind: 'event', eventType: 'HUSH', at: T0 + 1 });
+      before.alerts.apply('e2', { kind: 'raise', alertType: 'CO_ALARM', at: T0 }, KITCHEN, DETAILS);
       before.alerts.apply('e2', { kind: 'resolve', at: T0 + 2 });
       await before.store.close();
 
       const after = await open();
-      assert.deepEqual(after.alerts.state('e1'), { phase: 'listed', status: CANCEL, at: T0 + 1 });
+      assert.deepEqual(after.alerts.state('e1'), { phase: 'listed', type: 'FIRE_ALARM', status: CANCEL, at: T0 + 1 });
       assert.deepEqual([...after.alerts.ofDevice(HALL.device).keys()], ['e1']);
-      assert.equal(after.alerts.countOfProperty(HALL.property), 1);
+      assert.equal(after.alerts.countOfProperty(HALL.property, 'alarm'), 1);
       assert.deepEqual(after.alerts.state('e2'), { phase: 'cleared', at: T0 + 2 });
       await after.store.close();
     } finally {

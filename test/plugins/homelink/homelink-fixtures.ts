@@ -9,7 +9,10 @@ export const BAD_INPUT = fixture('plugins', 'homelink', 'fixtures', 'bad-input.j
 export const MQTTX_EXPORT = fixture('plugins', 'homelink', 'fixtures', 'mqttx-export.json');
 
 export const EVENTS = 'switchboard/events';
-export const STATE = 'switchboard/homelink/JOE_BLOGGS_Home';
+export const ROOT = 'bright_homes';
+export const STATE = 'switchboard/homelink/BRIGHT_HOMES_Flat_3';
+export const ALARM_SERIAL = 'A7E2C410-5B1D0E22';
+export const SENSOR_SERIAL = 'A7E2C410-00C0FFEE';
 
 /** Resolves once the broker has taken a subscription to `filter`: messages published before it would reach no one. */
 export function subscribed(broker: TestBroker, filter: string): Promise<void> {

@@ -2,19 +2,25 @@ import assert from 'node:assert/strict';
 import { Harness } from '../../helpers/harness.js';
 import type { TestClient } from '../../helpers/mqtt.js';
 import { RuntimeProcess } from '../../helpers/runtime.js';
-import { EVENTS, STATE, STREAM, events, fixtureMessages, waitForLatest, type FixtureMessage } from './homelink-fixtures.js';
+import { ALARM_SERIAL, EVENTS, ROOT, STATE, STREAM, events, fixtureMessages, waitForLatest, type FixtureMessage } from './homelink-fixtures.js';
 
 interface AlertEntry {
   alertid: string;
   alertstatus: string;
 }
 
-const FIRE_DEVICE = `${STATE}/D6FCD4F0`;
-const CO_DEVICE = `${STATE}/C3CEC7FB-D6FCD4F1`;
+const FIRE_DEVICE = `${STATE}/${ALARM_SERIAL}`;
+const at = (time: string): string => `2026-01-15T${time}.000Z`;
 
-describe('homelink: silences, deletions and a bridged root', () => {
+describe('homelink: silences, removals, reinstallations and a bridged root', () => {
   let harness: Harness;
   let stream: FixtureMessage[];
+  // Lines of the stream by what their note says.
+  const line = (note: RegExp): number => {
+    const i = stream.findIndex((m) => note.test(m.note));
+    assert.ok(i >= 0, `no line of the stream is ${note}`);
+    return i;
+  };
 
   before(async () => {
     stream = await fixtureMessages(STREAM);
@@ -28,79 +34,101 @@ describe('homelink: silences, deletions and a bridged root', () => {
     await harness.close();
   });
 
-  const start = async (options: Record<string, unknown> = { topicRoot: 'joe_bloggs' }): Promise<TestClient> => {
+  const start = async (options: Record<string, unknown> = { topicRoot: ROOT, publishIntervalMs: 0 }): Promise<TestClient> => {
     await harness.start({ events: { exclude: [] }, plugins: { homelink: options } });
     return harness.client;
   };
 
   const send = (client: TestClient, i: number, changes: Record<string, unknown> = {}): Promise<void> =>
     client.publish(stream[i]!.topic, Object.keys(changes).length === 0 ? stream[i]!.body : { ...stream[i]!.payload, ...changes });
-  const statuses = (client: TestClient, device: string): string[] | undefined => client.on(`${device}/alerts`).at(-1)?.json<AlertEntry[]>().map((a) => a.alertstatus);
+  const statuses = (client: TestClient): string[] | undefined => client.on(`${FIRE_DEVICE}/alerts`).at(-1)?.json<AlertEntry[]>().map((a) => a.alertstatus);
 
-  it('silences every alarm of the device when the silence names no alert', async () => {
+  it('silences every alarm of the device on HUSH, only its own alarm on a STOP, never a maintenance alert; re-activates by type', async () => {
     const client = await start();
-    await send(client, 0);
-    await send(client, 1);
-    await send(client, 3, { eventId: 'fire' });
-    await send(client, 3, { eventId: 'heat', eventTypeId: 'HEAT_ALARM', actionTimestamp: '2026-11-20T10:00:10.000Z' });
-    await send(client, 11);
-    await waitForLatest(client, `${CO_DEVICE}/alerts`, (m) => m.json<AlertEntry[]>().length === 1, 'the CO alarm listed');
-    await send(client, 5, { relatedEventId: null });
-    await waitForLatest(client, `${FIRE_DEVICE}/alerts`, (m) => m.json<AlertEntry[]>().filter((a) => a.alertstatus === 'CANCEL').length === 2, 'both alarms of the device silenced');
-    assert.deepEqual(statuses(client, FIRE_DEVICE), ['CANCEL', 'CANCEL']);
-    assert.deepEqual(statuses(client, CO_DEVICE), ['CO_ALARM'], 'another device\'s alarm is not silenced');
+    const [property, device, raised, hush, maintenance] = [line(/^property added/), line(/device added: FIRECOALARM/), line(/^alert raised/), line(/^event HUSH/), line(/^maintenance alert/)];
+    await send(client, property);
+    await send(client, device);
+    await send(client, raised, { eventId: 'fire' });
+    await send(client, raised, { eventId: 'co', eventTypeId: 'CO_ALARM', actionTimestamp: at('08:10:10') });
+    await send(client, maintenance, { eventId: 'battery', actionTimestamp: at('08:10:20') });
+    await waitForLatest(client, `${FIRE_DEVICE}/alerts`, (m) => m.json<AlertEntry[]>().length === 3, 'three alerts listed');
 
-    // A later raise of a silenced alert re-activates it.
-    await send(client, 3, { eventId: 'heat', eventTypeId: 'HEAT_ALARM', actionTimestamp: '2026-11-20T10:03:00.000Z' });
-    await waitForLatest(client, `${FIRE_DEVICE}/alerts`, (m) => m.json<AlertEntry[]>().some((a) => a.alertstatus === 'HEAT_ALARM'), 'the heat alarm re-activated');
-    assert.deepEqual(statuses(client, FIRE_DEVICE), ['CANCEL', 'HEAT_ALARM']);
+    await send(client, hush, { eventId: 'stop', eventTypeId: 'FIRE_ALARM_STOP', actionTimestamp: at('08:11:00') });
+    await waitForLatest(client, `${FIRE_DEVICE}/alerts`, (m) => m.json<AlertEntry[]>()[0]?.alertstatus === 'CANCEL', 'the fire alarm silenced by its STOP');
+    assert.deepEqual(statuses(client), ['CANCEL', 'CO_ALARM', 'LOW_BATTERY_HEAD']);
+
+    await send(client, hush, { actionTimestamp: at('08:12:00') });
+    await waitForLatest(client, `${FIRE_DEVICE}/alerts`, (m) => m.json<AlertEntry[]>()[1]?.alertstatus === 'CANCEL', 'both alarms silenced by HUSH');
+    assert.deepEqual(statuses(client), ['CANCEL', 'CANCEL', 'LOW_BATTERY_HEAD']);
+    assert.equal(client.on(`${STATE}/alarm`).at(-1)!.text, 'ON', 'silenced alarms are still listed');
+
+    await send(client, hush, { eventId: 'co-again', eventTypeId: 'CO_ALARM', actionTimestamp: at('08:13:00') });
+    await waitForLatest(client, `${FIRE_DEVICE}/alerts`, (m) => m.json<AlertEntry[]>()[1]?.alertstatus === 'CO_ALARM', 'the CO alarm re-activated');
+    assert.deepEqual(statuses(client), ['CANCEL', 'CO_ALARM', 'LOW_BATTERY_HEAD']);
   });
 
-  it('forgets a deleted device: its topics cleared, its alerts tombstoned, the registry told', async () => {
+  it('forgets a removed device: topics cleared, alerts tombstoned, the registry told; older messages do not bring it back', async () => {
     const client = await start();
-    await send(client, 0);
-    await send(client, 1);
-    await send(client, 3);
+    const [property, device, raised, notification] = [line(/^property added/), line(/device added: FIRECOALARM/), line(/^alert raised/), line(/^notification/)];
+    await send(client, property);
+    await send(client, device);
+    await send(client, raised);
     await waitForLatest(client, `${STATE}/alarm`, (m) => m.text === 'ON', 'the property alarm ON');
-    await client.publish('joe_bloggs/device/delete/JOE_BLOGGS_Home/D6FCD4F0', {
-      deviceSerialNumber: 'D6FCD4F0',
-      propertyReference: 'JOE_BLOGGS_Home',
-      action: 'DELETE',
-      actionTimestamp: '2026-11-20T10:30:00.000Z',
-    });
+    await client.publish(`${ROOT}/device/bright_homes_flat_3/remove`, { ...stream[device]!.payload, action: 'REMOVE', uninstallationDate: at('08:30:00'), actionTimestamp: at('08:30:00') });
     await client.waitFor((r) => r.some((m) => m.topic === `${EVENTS}/device_removed`), 5000, 'device_removed');
-    assert.deepEqual(events(client, 'device_removed').map((e) => e.data), [{ id: 'homelink_device_D6FCD4F0' }]);
+    assert.deepEqual(events(client, 'device_removed').map((e) => e.data), [{ id: `homelink_device_${ALARM_SERIAL}` }]);
     await waitForLatest(client, `${FIRE_DEVICE}/alerts`, (m) => m.payload.length === 0, 'the alerts topic cleared');
     await waitForLatest(client, `${FIRE_DEVICE}/state`, (m) => m.payload.length === 0, 'the state topic cleared');
     await waitForLatest(client, `${STATE}/alarm`, (m) => m.text === 'OFF', 'the property alarm OFF');
 
-    // The alert arriving again (older than the deletion) does not come back.
-    await send(client, 3);
-    await send(client, 8);
+    // The alert and the device's ADD arriving again (older than the removal) bring back neither.
+    await send(client, raised);
+    await send(client, device);
+    await send(client, notification);
     await client.waitForCount(`${EVENTS}/homelink_notification`, 1);
     assert.equal(events(client, 'homelink_alert').length, 1);
+    assert.equal(events(client, 'homelink_device').length, 2, 'the ADD and the REMOVE, not the late ADD');
     assert.equal(client.on(`${STATE}/alarm`).at(-1)!.text, 'OFF');
+    assert.equal(client.on(`${FIRE_DEVICE}/state`).at(-1)!.payload.length, 0);
   });
 
-  it('forgets a deleted property and its devices', async () => {
+  it('takes the same serial under a new deviceId as another installation: the old one and its alerts go', async () => {
     const client = await start();
-    await send(client, 0);
-    await send(client, 1);
+    const [property, device, raised] = [line(/^property added/), line(/device added: FIRECOALARM/), line(/^alert raised/)];
+    await send(client, property);
+    await send(client, device);
+    await send(client, raised);
+    await waitForLatest(client, `${FIRE_DEVICE}/alerts`, (m) => m.text.includes('FIRE_ALARM'), 'the alarm listed');
+    await send(client, device, { deviceId: '0a1f5c2e-2222-4c1e-9a3b-000000000099', room: 'Landing', actionTimestamp: at('09:00:00') });
+    await client.waitFor((r) => r.some((m) => m.topic === `${EVENTS}/device_removed`), 5000, 'the old installation removed');
+    await waitForLatest(client, `${FIRE_DEVICE}/state`, (m) => m.payload.length > 0 && m.json<{ deviceId: string }>().deviceId === '0a1f5c2e-2222-4c1e-9a3b-000000000099', 'the new installation');
+    assert.deepEqual(client.on(`${FIRE_DEVICE}/state`).at(-1)!.json<{ room: string; alerts: unknown[] }>().alerts, []);
+    await waitForLatest(client, `${STATE}/alarm`, (m) => m.text === 'OFF', 'the property alarm OFF');
+  });
+
+  it('forgets a removed property and its devices', async () => {
+    const client = await start();
+    await send(client, line(/^property added/));
+    await send(client, line(/device added: FIRECOALARM/));
     await waitForLatest(client, `${FIRE_DEVICE}/state`, (m) => m.payload.length > 0, 'the device state');
-    await send(client, 0, { action: 'DELETE', actionTimestamp: '2026-11-20T11:00:00.000Z' });
+    await send(client, line(/^property removed/));
     await client.waitForCount(`${EVENTS}/device_removed`, 2);
-    assert.deepEqual(events(client, 'device_removed').map((e) => e.data.id).sort(), ['homelink_device_D6FCD4F0', 'homelink_property_JOE_BLOGGS_Home']);
-    for (const topic of [`${STATE}/alarm`, `${STATE}/state`, `${FIRE_DEVICE}/state`, `${FIRE_DEVICE}/alerts`]) {
+    assert.deepEqual(events(client, 'device_removed').map((e) => e.data.id).sort(), [`homelink_device_${ALARM_SERIAL}`, 'homelink_property_BRIGHT_HOMES_Flat_3']);
+    for (const topic of [`${STATE}/alarm`, `${STATE}/problem`, `${STATE}/state`, `${FIRE_DEVICE}/state`, `${FIRE_DEVICE}/alerts`]) {
       await waitForLatest(client, topic, (m) => m.payload.length === 0, `${topic} cleared`);
     }
   });
 
   it('reads messages bridged onto the local broker under another root', async () => {
-    const client = await start({ topicRoot: 'homelink/joe_bloggs', statePrefix: 'site/homelink' });
-    const replay = await RuntimeProcess.run(['replay', STREAM, '--url', harness.broker.url, '--rate', '0', '--root', 'homelink/joe_bloggs']);
+    const client = await start({ topicRoot: 'homelink/bright_homes', statePrefix: 'site/homelink', publishIntervalMs: 0 });
+    const replay = await RuntimeProcess.run(['replay', STREAM, '--url', harness.broker.url, '--rate', '0', '--root', 'homelink/bright_homes']);
     assert.equal(replay.code, 0, replay.stderr);
-    await client.waitForCount(`${EVENTS}/homelink_alert`, 3);
-    await waitForLatest(client, 'site/homelink/JOE_BLOGGS_Home/C3CEC7FB-D6FCD4F1/alerts', (m) => m.json<AlertEntry[]>()[0]?.alertstatus === 'CO_ALARM', 'the CO alarm under the state prefix');
-    assert.equal(events(client).length, 10);
+    await client.waitForCount(`${EVENTS}/homelink_property`, 2);
+    // Every line but the duplicate and the late copy.
+    assert.equal(events(client).length, stream.length - 2);
+    assert.deepEqual(events(client, 'homelink_alert').map((e) => e.data.alertstatus), ['FIRE_ALARM', null, 'LOW_BATTERY_HEAD']);
+    // The state topics were under the state prefix, and went with the property.
+    await waitForLatest(client, 'site/homelink/BRIGHT_HOMES_Flat_3/alarm', (m) => m.payload.length === 0, 'the property\'s alarm topic cleared');
+    assert.ok(client.on('site/homelink/BRIGHT_HOMES_Flat_3/alarm').some((m) => m.payload.length > 0), 'published before');
   });
 });

@@ -144,11 +144,13 @@ describe('privacy: detectors', () => {
     assert.equal(canonical('uuid', 'CBBC02B6-92D7-4504-A815-66F69DF005E6'), 'cbbc02b6-92d7-4504-a815-66f69df005e6');
   });
 
-  it('finds nothing but the email and the ids in the HomeLINK stream', async () => {
+  it('finds nothing but the recipient\'s email and phone and the ids in the HomeLINK stream', async () => {
     const lines = (await readFile(fixture('plugins', 'homelink', 'fixtures', 'stream.jsonl'), 'utf8')).trim().split('\n');
     const text = lines.map((line) => JSON.stringify((JSON.parse(line) as { payload: unknown }).payload)).join('\n');
-    assert.deepEqual(found(['email', 'phone', 'ipv4', 'ipv6'], text), ['jane.doe@example.com']);
+    assert.deepEqual(found(['email', 'phone', 'ipv4', 'ipv6'], text), ['priya.shah@brighthomes.example', '+447700900461']);
     const ids = new Set(found(['uuid'], text));
-    assert.deepEqual([...ids].sort(), ['12323588-534c-4e82-bfe5-345fed4505be', '3f9d2c10-7a44-4b0e-9d51-2a8c6e0b7f42', '6a0f5e0e-0d7b-4d5c-9a39-7d3f2d6f0a11', '9e7b63b9-e752-4deb-aafb-b0a69259c1ca', 'cbbc02b6-92d7-4504-a815-66f69df005e6']);
+    const devices = [1, 2, 3].map((n) => `0a1f5c2e-1111-4c1e-9a3b-00000000000${n}`);
+    const events = ['a001', 'a002', 'e001', 'e002', 'e003', 'e004', 'f001'].map((n) => `7c1e0d52-0000-4000-8000-00000000${n}`);
+    assert.deepEqual([...ids].sort(), [...devices, '1d0c5e3a-0b7e-4a43-9d53-6a1f0f6a7b21', '5e0f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b', ...events].sort());
   });
 });
