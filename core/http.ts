@@ -5,6 +5,7 @@ import type { RuntimeConfig } from './config/load-config.js';
 import { Health } from './health.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { PluginRoutes } from './routes.js';
 import { TOKENS } from './tokens.js';
 
 /** The operations endpoints: GET /healthz (200 healthy, 503 otherwise, JSON either way) and GET /metrics (Prometheus). */
@@ -14,6 +15,7 @@ export class HttpServer {
   readonly #health: Health;
   readonly #metrics: Metrics;
   readonly #log: Logger;
+  readonly #routes: PluginRoutes;
   #server: Server | null = null;
 
   constructor(
@@ -21,7 +23,9 @@ export class HttpServer {
     @inject(Health) health: Health,
     @inject(Metrics) metrics: Metrics,
     @inject(TOKENS.Logger) log: Logger,
+    @inject(PluginRoutes) routes: PluginRoutes,
   ) {
+    this.#routes = routes;
     this.#config = config;
     this.#health = health;
     this.#metrics = metrics;
@@ -47,7 +51,7 @@ export class HttpServer {
     this.#server = server;
     const address = server.address() as AddressInfo;
     this.url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-    this.#log.info({ url: this.url }, 'serving /healthz and /metrics');
+    this.#log.info({ url: this.url, routes: this.#routes.list }, 'serving /healthz and /metrics');
   }
 
   async stop(): Promise<void> {
@@ -59,8 +63,9 @@ export class HttpServer {
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0]!;
     try {
+      if (this.#routes.has(path)) return await this.#routes.serve(req, res, path, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''), this.#health.phase === 'running');
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'application/json', JSON.stringify({ error: 'only GET is supported' }));
       if (path === '/healthz') {
         const report = this.#health.report();

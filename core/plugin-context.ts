@@ -5,6 +5,7 @@ import type { Metrics } from './metrics.js';
 import type { Pipeline, PluginProbe } from './pipeline.js';
 import type { PluginContext, RetainedOptions, RuntimeInfo } from './plugin.js';
 import { RetainedTopics } from './retained.js';
+import type { PluginRoutes } from './routes.js';
 import type { StateStore } from './state-store.js';
 
 /** What the host records of a plugin while it runs: its contributions, so they can be removed, and its hooks. */
@@ -25,6 +26,7 @@ export interface ContextDeps {
   state: StateStore;
   metrics: Metrics;
   runtime: RuntimeInfo;
+  routes: PluginRoutes;
 }
 
 /** The context a plugin's setup receives: each method registers a contribution on the plugin's record. */
@@ -51,6 +53,10 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
     },
     publisher(events, publisher) {
       record.removers.push(pipeline.addPublisher(record.probe, typeof events === 'string' ? [events] : events, publisher));
+    },
+    route(method, path, handler, opts = {}) {
+      if (!deps.config.core.http.enabled) throw new Error(`plugin "${name}" serves ${method.toUpperCase()} ${path} on the HTTP server, which is off: set http.enabled to true`);
+      record.removers.push(deps.routes.add(name, method, path, handler, opts, log));
     },
     emit(type, data, opts) {
       pipeline.emit(record.probe, type, data, opts?.id);

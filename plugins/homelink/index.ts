@@ -7,6 +7,7 @@ import { RecentIds } from './recent-ids.js';
 import { Registry } from './registry.js';
 import { schema } from './schema.js';
 import { StateTopics } from './state-topics.js';
+import { Webhook } from './webhook.js';
 
 const DAY_MS = 86_400_000;
 
@@ -49,6 +50,16 @@ export default definePlugin({
       listedAlerts,
     });
     ctx.handle(`${options.topicRoot}/#`, handler.handle, { connection: options.connection, qos: options.qos });
+    if (options.webhook) {
+      const webhook = new Webhook({
+        options: options.webhook,
+        handle: (type, payload) => handler.handlePayload(type, payload),
+        log: ctx.log,
+        requests: ctx.counter('webhook_requests_total', 'Webhook requests by outcome: handled, unauthorized (401), rejected (400)', ['outcome']),
+      });
+      ctx.route('POST', options.webhook.path, webhook.handle, { maxBodyBytes: options.webhook.maxBodyBytes, precheck: webhook.precheck });
+      if (options.webhook.auth.type === 'none') ctx.log.warn({ path: options.webhook.path }, 'the webhook accepts requests without credentials (webhook.auth.type "none"): anyone who can reach it can raise and clear alarms');
+    }
     // Everything again from the persisted state: the broker or the consumers may have lost it while Switchboard was away.
     ctx.onStart(() => {
       topics.publishAll();
