@@ -64,6 +64,9 @@ describe('homelink: the webhook way in', () => {
     assert.deepEqual(alert.data.device_info.identifiers, [['homelink', 'device', ALARM]]);
     await h.client.waitFor((r) => r.some((m) => m.topic === `switchboard/homelink/${PROPERTY}/alarm` && m.text === 'ON'), 5000, 'the property in alarm');
     assert.equal(await outcome('handled'), 3);
+    const get = await fetch(url, { headers: bearer });
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST');
   });
 
   it('raises an alert seen by webhook and by MQTT once, whichever comes first', async () => {
