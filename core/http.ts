@@ -25,11 +25,11 @@ export class HttpServer {
     @inject(TOKENS.Logger) log: Logger,
     @inject(PluginRoutes) routes: PluginRoutes,
   ) {
-    this.#routes = routes;
     this.#config = config;
     this.#health = health;
     this.#metrics = metrics;
     this.#log = log.child({ component: 'http' });
+    this.#routes = routes;
   }
 
   /** The address it listens on, e.g. http://127.0.0.1:9883, or undefined when off. */

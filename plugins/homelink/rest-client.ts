@@ -76,6 +76,7 @@ export class RestClient {
       const token = await this.#bearer();
       const res = await this.#fetch(new URL(path, this.#o.baseUrl), { authorization: `Bearer ${token}`, accept: 'application/json' }, `GET ${path}`);
       if (res.status === 401 && attempt === 0) {
+        await res.body?.cancel();
         this.#o.log.info({ path }, 'HomeLINK REST API refused the token (401): fetching a new one');
         this.#token = undefined;
         continue;
