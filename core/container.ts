@@ -9,6 +9,7 @@ import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { Pipeline } from './pipeline.js';
 import { PluginHost } from './plugin-host.js';
+import { PluginRoutes } from './routes.js';
 import { Runtime } from './runtime.js';
 import { StateStore } from './state-store.js';
 import { TOKENS } from './tokens.js';
@@ -33,6 +34,7 @@ export function createContainer(config: RuntimeConfig, log: Logger, metrics = ne
   container.bind(PluginHost).toSelf();
   container.bind(Health).toSelf();
   container.bind(HttpServer).toSelf();
+  container.bind(PluginRoutes).toSelf();
   container.bind(Runtime).toSelf();
   return container;
 }

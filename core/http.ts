@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { Pipeline } from './pipeline.js';
 import { StatusPage } from './status/status-page.js';
+import { PluginRoutes } from './routes.js';
 import { TOKENS } from './tokens.js';
 
 /** The status page (GET /, see StatusPage) and the operations endpoints: GET /healthz (200 healthy, 503 otherwise, JSON either way) and GET /metrics (Prometheus). */
@@ -17,6 +18,7 @@ export class HttpServer {
   readonly #metrics: Metrics;
   readonly #log: Logger;
   readonly #status: StatusPage | null;
+  readonly #routes: PluginRoutes;
   #server: Server | null = null;
 
   constructor(
@@ -25,12 +27,14 @@ export class HttpServer {
     @inject(Metrics) metrics: Metrics,
     @inject(TOKENS.Logger) log: Logger,
     @inject(Pipeline) pipeline: Pipeline,
+    @inject(PluginRoutes) routes: PluginRoutes,
   ) {
     this.#config = config;
     this.#health = health;
     this.#metrics = metrics;
     this.#log = log.child({ component: 'http' });
     this.#status = config.core.http.enabled ? new StatusPage(config, pipeline, health, this.#log) : null;
+    this.#routes = routes;
   }
 
   /** The address it listens on, e.g. http://127.0.0.1:9883, or undefined when off. */
@@ -52,7 +56,7 @@ export class HttpServer {
     this.#server = server;
     const address = server.address() as AddressInfo;
     this.url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-    this.#log.info({ url: this.url }, 'serving the status page, /healthz and /metrics');
+    this.#log.info({ url: this.url, routes: this.#routes.list }, 'serving the status page, /healthz and /metrics');
   }
 
   async stop(): Promise<void> {
@@ -65,8 +69,9 @@ export class HttpServer {
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0]!;
     try {
+      if (this.#routes.has(path)) return await this.#routes.serve(req, res, path, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''), this.#health.phase === 'running');
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'application/json', JSON.stringify({ error: 'only GET is supported' }));
       if (this.#status?.handles(path)) return await this.#status.serve(req, res, path);
       if (path === '/healthz') {

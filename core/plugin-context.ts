@@ -6,6 +6,7 @@ import type { Pipeline, PluginProbe } from './pipeline.js';
 import type { Connection } from './connection.js';
 import type { ConnectionHandle, PluginContext, RetainedOptions, RuntimeInfo } from './plugin.js';
 import { RetainedTopics } from './retained.js';
+import type { PluginRoutes } from './routes.js';
 import type { StateStore } from './state-store.js';
 import { topicLevel } from './topics.js';
 
@@ -29,6 +30,7 @@ export interface ContextDeps {
   state: StateStore;
   metrics: Metrics;
   runtime: RuntimeInfo;
+  routes: PluginRoutes;
 }
 
 /** The context a plugin's setup receives: each method registers a contribution on the plugin's record. */
@@ -73,6 +75,10 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
     },
     publisher(events, publisher) {
       record.removers.push(pipeline.addPublisher(record.probe, typeof events === 'string' ? [events] : events, publisher));
+    },
+    route(method, path, handler, opts = {}) {
+      if (!deps.config.core.http.enabled) throw new Error(`plugin "${name}" serves ${method.toUpperCase()} ${path} on the HTTP server, which is off: set http.enabled to true`);
+      record.removers.push(deps.routes.add(name, method, path, handler, opts, log));
     },
     emit(type, data, opts) {
       pipeline.emit(record.probe, type, data, opts?.id);

@@ -5,6 +5,7 @@ import { Metrics } from './metrics.js';
 import { Pipeline, PluginProbe } from './pipeline.js';
 import type { RuntimeInfo } from './plugin.js';
 import { createPluginContext, type PluginRecord } from './plugin-context.js';
+import { PluginRoutes } from './routes.js';
 import { StateStore } from './state-store.js';
 import { TOKENS } from './tokens.js';
 
@@ -45,6 +46,7 @@ export class PluginHost {
   readonly #state: StateStore;
   readonly #metrics: Metrics;
   readonly #log: Logger;
+  readonly #routes: PluginRoutes;
   readonly #entries: Entry[] = [];
 
   constructor(
@@ -53,12 +55,14 @@ export class PluginHost {
     @inject(StateStore) state: StateStore,
     @inject(Metrics) metrics: Metrics,
     @inject(TOKENS.Logger) log: Logger,
+    @inject(PluginRoutes) routes: PluginRoutes,
   ) {
     this.#config = config;
     this.#pipeline = pipeline;
     this.#state = state;
     this.#metrics = metrics;
     this.#log = log;
+    this.#routes = routes;
   }
 
   async setup(runtime: RuntimeInfo): Promise<void> {
@@ -77,7 +81,7 @@ export class PluginHost {
       };
       const entry: Entry = { record, status: { state: 'configured', version: plugin.definition.version, optional: plugin.optional, subscribes: record.subscribes } };
       this.#entries.push(entry);
-      const ctx = createPluginContext(record, plugin.options, log, { config: this.#config, pipeline: this.#pipeline, state: this.#state, metrics: this.#metrics, runtime });
+      const ctx = createPluginContext(record, plugin.options, log, { config: this.#config, pipeline: this.#pipeline, state: this.#state, metrics: this.#metrics, runtime, routes: this.#routes });
       try {
         await withTimeout(Promise.resolve().then(() => plugin.definition.setup(ctx)), `plugin "${plugin.name}" setup`);
         entry.status.state = 'set up';

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Counter, Gauge } from 'prom-client';
 import type { BusEvent } from './bus.js';
@@ -105,6 +106,32 @@ export interface TransformOptions {
   events?: string[];
 }
 
+/** A request to a plugin's HTTP route; `body` is the whole body, read before the handler runs. */
+export interface RouteRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** A route's answer: `body` goes out as JSON when it is an object, as text when a string. */
+export interface RouteResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Handles a request to a plugin's route; the answer is sent once the state it changed is on disk. */
+export type RouteHandler = (request: RouteRequest) => RouteResponse | Promise<RouteResponse>;
+
+export interface RouteOptions {
+  /** A body larger than this gets 413 and the handler does not run (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Runs before the body is read (e.g. to check credentials): a response returned is sent at once, and the handler does not run. */
+  precheck?: (request: Omit<RouteRequest, 'body'>) => RouteResponse | undefined;
+}
+
 /** What the runtime tells plugins about itself. */
 export interface RuntimeInfo {
   readonly version: string;
@@ -144,6 +171,12 @@ export interface PluginContext<O = unknown> {
   /** Receives final events of the given types (`*`: all). */
   publisher<D = unknown>(events: string | string[], publisher: Publisher<D>): void;
 
+  /**
+   * Serves `method path` on the runtime's HTTP server (e.g. a webhook). The answer goes out only once every
+   * state change made so far is on disk, so a 2xx means the request's effects survive a crash; while the
+   * runtime starts or stops, requests get 503. Throws when the HTTP server is off or the route is taken.
+   */
+  route(method: string, path: string, handler: RouteHandler, options?: RouteOptions): void;
   /** Raises a bus event. `type` is a topic-safe word such as `homelink_alert`. */
   emit(type: string, data: unknown, options?: { id?: string }): void;
   /** Publishes an MQTT message; objects are sent as JSON. Goes through every guard. */

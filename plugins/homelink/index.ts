@@ -5,8 +5,10 @@ import { importMqttxCommand } from './import-mqttx.js';
 import { MessageHandler } from './message-handler.js';
 import { RecentIds } from './recent-ids.js';
 import { Registry } from './registry.js';
+import { RestPoller } from './rest-poller.js';
 import { schema } from './schema.js';
 import { StateTopics } from './state-topics.js';
+import { Webhook } from './webhook.js';
 
 const DAY_MS = 86_400_000;
 
@@ -50,6 +52,34 @@ export default definePlugin({
       listedAlerts,
     });
     ctx.handle(`${options.topicRoot}/#`, handler.handle, { connection: options.connection, qos: options.qos });
+    if (options.webhook) {
+      const webhook = new Webhook({
+        options: options.webhook,
+        handle: (type, payload) => handler.handlePayload(type, payload),
+        log: ctx.log,
+        requests: ctx.counter('webhook_requests_total', 'Webhook requests by outcome: handled, unauthorized (401), rejected (400)', ['outcome']),
+      });
+      ctx.route('POST', options.webhook.path, webhook.handle, { maxBodyBytes: options.webhook.maxBodyBytes, precheck: webhook.precheck });
+      if (options.webhook.auth.type === 'none') ctx.log.warn({ path: options.webhook.path }, 'the webhook accepts requests without credentials (webhook.auth.type "none"): anyone who can reach it can raise and clear alarms');
+    }
+    if (options.rest) {
+      const poller = new RestPoller({
+        options: options.rest,
+        state: {
+          propertyChangedAt: (reference) => registry.property(reference)?.changedAt,
+          deviceChangedAt: (serial) => registry.device(serial)?.changedAt,
+          devicesOf: (reference) => registry.devicesOf(reference),
+          alertPhase: (eventId) => alerts.state(eventId).phase,
+          listedAlerts: (reference) => [...registry.devicesOf(reference)].flatMap((serial) => [...alerts.ofDevice(serial).values()]),
+        },
+        handle: (type, payload) => handler.handlePayload(type, payload),
+        log: ctx.log,
+        polls: ctx.counter('rest_polls_total', 'Polls of HomeLINK\'s REST API by outcome: ok, auth (401), rate (429), server (5xx), network, shape', ['outcome']),
+        rejected: ctx.counter('rest_rejected_total', 'Items from HomeLINK\'s REST API that the parser refused'),
+      });
+      ctx.onReady(() => poller.start());
+      ctx.onStop(() => poller.stop());
+    }
     // Everything again from the persisted state: the broker or the consumers may have lost it while Switchboard was away.
     ctx.onStart(() => {
       topics.publishAll();

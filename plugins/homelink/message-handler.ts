@@ -63,6 +63,7 @@ export class MessageHandler {
 
   #apply(m: HomelinkMessage): void {
     this.#checkClock(m);
+    if (this.#isCopyOfListedAlert(m)) return this.#stale(m, 'duplicate');
     switch (m.type) {
       case 'alert':
         return this.#alert(m);
@@ -79,6 +80,17 @@ export class MessageHandler {
       default:
         return this.#emit(m, this.#learn(m, false));
     }
+  }
+
+  /**
+   * HomeLINK adds an alert once: another raise of an alert listed with that type is a copy (a redelivery,
+   * or the same alert by another way in, REST or webhook, whose actionTimestamp may differ), never a
+   * second alert, and it re-activates nothing.
+   */
+  #isCopyOfListedAlert(m: HomelinkMessage): boolean {
+    if (m.type !== 'alert' || m.eventId === undefined || isResolved(m)) return false;
+    const state = this.#d.alerts.state(m.eventId);
+    return state.phase === 'listed' && state.type === (m.eventType ?? 'UNKNOWN');
   }
 
   /** A time from the future would order every real message after it as older: refused, so that it cannot pin an alert. */

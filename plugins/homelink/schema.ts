@@ -1,4 +1,6 @@
 import type { FromSchema } from '../../core/index.js';
+import { restSchema } from './rest-schema.js';
+import { webhookSchema } from './webhook-schema.js';
 
 // Levels separated by "/", none empty, no wildcards: a prefix that topics are built under.
 const TOPIC_PREFIX = '^[^/+#\\u0000]+(/[^/+#\\u0000]+)*$';
@@ -68,6 +70,8 @@ export const schema = {
       default: 90,
       description: 'Ids of cleared alerts and processed events are forgotten after this many days.',
     },
+    webhook: webhookSchema,
+    rest: restSchema,
   },
 } as const;
 
