@@ -209,7 +209,15 @@ function atBoundary(before: number): boolean {
 /** A number glued to a word by "-" or "_" (tenant-07700900153). */
 function glued(text: string, start: number): boolean {
   const sep = text.charCodeAt(start - 1);
-  return (sep === 45 || sep === 95) && isLetter(text.charCodeAt(start - 2));
+  if (!((sep === 45 || sep === 95) && isLetter(text.charCodeAt(start - 2)))) return false;
+  // A word ("tenant-0770…"), not a hex group of an id such as a UUID's "9a3b-000000000002". Looking back
+  // at most 64 characters keeps the scan linear.
+  for (let p = start - 3, seen = 0; p >= 0 && seen < 64; p--, seen++) {
+    const c = text.charCodeAt(p);
+    if (isDigit(c)) return false;
+    if (!isWordChar(c)) break;
+  }
+  return true;
 }
 
 /** Whether a number may end before `end`: not followed by a word character, "@", or "." or "-" and a word character. */

@@ -60,6 +60,10 @@ describe('privacy: detectors', () => {
     for (const c of ['@', '[', '`', '{', '/', ':']) assert.deepEqual(found(['phone'], `${c}07700 900123`), ['07700 900123'], `after ${c}`);
     for (const c of ['A', 'Z', 'a', 'z']) assert.deepEqual(found(['phone'], `x${c}-0770090015`), ['0770090015'], `glued after ${c}`);
     for (const c of ['@', '[', '`', '{', '1']) assert.deepEqual(found(['phone'], `${c}-0770090015`), [], `not glued after ${c}`);
+    // The word it is glued to is letters only: a UUID's last group is an id, not a number after a word.
+    assert.deepEqual(found(['phone'], '0a1f5c2e-1111-4c1e-9a3b-000000000002'), []);
+    assert.deepEqual(found(['phone'], 'ab1c-0770090015'), []);
+    assert.deepEqual(found(['phone'], 'a.tenant-0770090015'), ['0770090015']);
     assert.deepEqual(found(['phone'], 'x +0 7700 900123 or +07700900123'), []);
     assert.deepEqual(found(['phone'], '0301 (2345) and 0301 (x'), ['0301 (2345)']);
     assert.deepEqual(found(['phone'], '(030)12345678'), ['(030)12345678']);
