@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -35,7 +36,8 @@ interface Snapshot {
 const SNAPSHOT = 'state.json';
 const LOCK = 'state.lock';
 const RETRY_MIN_MS = 1000;
-const RETRY_MAX_MS = 30000;
+// Each retry rewrites the whole state, so not much more often than this; but resuming must not lag a freed disk by long.
+const RETRY_MAX_MS = 8000;
 
 /**
  * Crash-safe key-value state, namespaced per owner, kept in memory and persisted as a snapshot plus a
@@ -49,8 +51,10 @@ const RETRY_MAX_MS = 30000;
  * whole on recovery, so a commit is all or nothing. Compaction writes the snapshot to a temporary file
  * and renames it over the old one, so there is always one complete snapshot on disk.
  *
- * When the disk refuses a write (full, read-only), the store says so, keeps serving from memory and
- * retries with back-off; meanwhile changes count as durable so that processing goes on.
+ * When the disk refuses a write (full, read-only, I/O error), the store fails closed: it says so, keeps
+ * serving from memory, and nothing made since counts as durable, so no acknowledgement or stored
+ * publish leaves until the change is on disk (connections stop taking messages meanwhile: the broker
+ * keeps them). It retries with back-off and resumes by itself once the disk takes writes again.
  */
 export class StateStore {
   readonly #opts: StateStoreOptions;
@@ -92,9 +96,9 @@ export class StateStore {
     return this.#seq;
   }
 
-  /** Changes that are on disk (all of them while the disk is failing: see the class comment). */
+  /** Changes that are on disk. */
   get durableSeq(): number {
-    return this.#degraded ? this.#seq : this.#durable;
+    return this.#durable;
   }
 
   /** Why state is not being written, or null when it is. */
@@ -428,7 +432,7 @@ export class StateStore {
     if (!this.#degraded) {
       this.#log.error(
         { err, dir: this.#opts.dir, code: (err as NodeJS.ErrnoException).code },
-        `cannot write state to ${this.#opts.dir} (${err.message}): messages are still processed and published, but state changes stay in memory until the disk accepts writes again`,
+        `cannot write state to ${this.#opts.dir} (${err.message}): no message is acknowledged and none taken until the disk accepts writes again (the broker keeps them); retrying`,
       );
       this.#metrics.stateDegraded.set(1);
     }
@@ -575,9 +579,20 @@ function parseLine(line: Buffer): LogRecord[] | undefined {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/** A process that has exited but is not reaped yet (its parent has not waited for it) still answers signal 0. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    // No /proc (not Linux): signal 0 is all there is to go by.
+    return false;
   }
 }
 
