@@ -348,6 +348,16 @@ export class StateStore {
       this.#gen = this.#snapshotGen = snapshot.gen;
       for (const [name, entries] of Object.entries(snapshot.namespaces)) this.#maps.set(name, new Map(entries));
     }
+    const logs = (await readdir(this.#opts.dir)).map((name) => /^state\.(\d+)\.wal$/.exec(name)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+    if (text === undefined && logs.length > 0 && logs[0]! > 0) {
+      // Generation 0 is the only one without a snapshot before it: a later log means the snapshot was there and is gone.
+      this.#log.error({ path: snapshotPath, logs: logs.map((g) => this.#walPath(g)) }, `the state snapshot ${snapshotPath} is missing: only the changes in the logs after it are recovered, and what the snapshot held (alerts, devices, stored messages) is lost`);
+      this.#gen = logs[0]!;
+    } else if (text !== undefined && !logs.includes(this.#gen)) {
+      this.#log.error({ path: this.#walPath(this.#gen) }, `the state log ${this.#walPath(this.#gen)} is missing: the state is as the snapshot saved it${logs.some((g) => g > this.#gen) ? ' plus the newer logs' : ''}, and changes made after the snapshot are lost`);
+    } else if (text === undefined && logs.length === 0) {
+      this.#log.info({ dir: this.#opts.dir }, 'no state yet: starting empty');
+    }
     // The snapshot's own log, then any newer ones that a compaction stopped before renaming its snapshot left.
     await this.#replay(this.#walPath(this.#gen));
     while (await this.#replay(this.#walPath(this.#gen + 1))) this.#gen++;

@@ -257,6 +257,37 @@ describe('StateStore', () => {
     assert.ok(!(await readdir(dir.path)).includes('state.lock'), 'released at close');
   });
 
+  it('says at start when the snapshot or its log is missing, and what that loses', async () => {
+    const first = await openStore();
+    first.store.namespace<string>('n').set('in-snapshot', 'x');
+    await first.store.close();
+    const second = await openStore();
+    second.store.namespace<string>('n').set('in-log', 'y');
+    await second.store.flushed();
+    await second.store.close();
+    const names = (await readdir(dir.path)).sort();
+    const log = names.find((n) => /^state\.\d+\.wal$/.test(n))!;
+    assert.ok(log && names.includes('state.json'), names.join(', '));
+
+    const noLog = await crashCopy('no-log');
+    await rm(join(noLog, log));
+    const a = await openStore(noLog);
+    const missingLog = a.logs.find((l) => l.level === 'error' && /state log .* is missing/.test(l.msg));
+    assert.ok(missingLog, 'a missing log is reported');
+    assert.equal(missingLog.msg, `the state log ${join(noLog, log)} is missing: the state is as the snapshot saved it, and changes made after the snapshot are lost`);
+
+    const noSnapshot = await crashCopy('no-snapshot');
+    await rm(join(noSnapshot, 'state.json'));
+    const b = await openStore(noSnapshot);
+    const missingSnapshot = b.logs.find((l) => l.level === 'error' && /snapshot .* is missing/.test(l.msg));
+    assert.ok(missingSnapshot, 'a missing snapshot is reported');
+    assert.match(missingSnapshot.msg, /^the state snapshot .*state\.json is missing: only the changes in the logs after it are recovered/);
+
+    const fresh = await openStore(join(dir.path, 'fresh'));
+    assert.ok(!fresh.logs.some((l) => l.level === 'error'), 'a new state directory is not a problem');
+    assert.ok(fresh.logs.some((l) => l.msg === 'no state yet: starting empty'));
+  });
+
   it('takes over a lock whose process has exited but is not reaped yet (a zombie)', async function () {
     this.timeout(10000);
     // The shell's background child exits at once; its parent then execs into sleep, which never waits for it.
