@@ -222,4 +222,17 @@ describe('AckGate', () => {
     assert.equal(gate.handledOnHold(), 0);
     assert.deepEqual(sent, ['puback 1']);
   });
+
+  it('says when reading is paused at the limit, and resumes it once an acknowledgement goes out', () => {
+    const slots = [1, 2, 3].map((id) => gate.expect(id));
+    let resumed = 0;
+    assert.equal(gate.paused, false);
+    gate.whenBelowLimit(() => resumed++);
+    assert.equal(gate.paused, true, 'three on hold, the limit');
+    assert.equal(resumed, 0);
+    gate.done(slots[0]!);
+    gate.capture(puback(1));
+    assert.equal(gate.paused, false);
+    assert.equal(resumed, 1);
+  });
 });

@@ -50,7 +50,7 @@ describe('loadConfig', () => {
     assert.equal(remote.clean, true);
     assert.equal(remote.protocolVersion, '3.1.1');
     assert.equal(remote.qos, 1);
-    assert.deepEqual(remote.reconnect, { minDelay: 1, maxDelay: 60 });
+    assert.deepEqual(remote.reconnect, { minDelay: 1, maxDelay: 60, stableAfter: 30 });
     assert.equal(remote.tls.verifyHostname, true);
     assert.equal(remote.tls.trustAll, false);
     assert.equal(config.core.broker.embedded, true);
