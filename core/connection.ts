@@ -80,11 +80,21 @@ export class Connection {
   #clientId: string;
   #url: string;
   #delay: number;
+  /** Whether the back-off has been applied since the link was last stable (the first retry waits minDelay). */
+  #attempted = false;
+  #connectedAt = 0;
+  /** Whether the next attempt's delay is set already (an error came before the close). */
+  #scheduled = false;
+  #stableTimer: NodeJS.Timeout | undefined;
+  /** Connections in a row that the broker closed before they held for stableAfter. */
+  #quickCloses = 0;
   #reading = true;
   #inflight = 0;
   #outgoing: DurableMqttStore | null = null;
   /** Publishes mqtt.js could not store yet (all message ids taken): the reader must not pause while there are any. */
   #unstored = 0;
+  /** Continues reading from the broker once state can be written again (see #installAckGate). */
+  #stalledRead: (() => void) | null = null;
   /** Messages read and not yet handed to the handlers (see #pump). */
   readonly #pending = new Fifo<[IPublishPacket, AckSlot | null]>();
 
@@ -195,9 +205,13 @@ export class Connection {
     this.#window = installSendWindow(client, this.config.maxOutgoingInflight);
     this.#window.onRelease(() => this.#pump());
     client.on('connect', (connack) => {
-      this.#delay = this.config.reconnect.minDelay;
-      client.options.reconnectPeriod = this.#delay * 1000;
       this.#lastError = undefined;
+      this.#scheduled = false;
+      this.#connectedAt = Date.now();
+      // The back-off starts again from minDelay only once the link has held: a connection closed at once (another
+      // client taking the same client id over, a broker that accepts and drops) must not retry at full speed forever.
+      clearTimeout(this.#stableTimer);
+      this.#stableTimer = setTimeout(() => this.#stable(client), this.config.reconnect.stableAfter * 1000).unref();
       this.#setStatus('connected');
       this.#metrics.connectionUp.labels(this.name).set(1);
       this.#log.info({ url: this.safeUrl, clientId: this.#clientId, sessionPresent: connack.sessionPresent }, 'connected');
@@ -208,15 +222,22 @@ export class Connection {
       this.#pump();
     });
     client.on('reconnect', () => {
+      this.#scheduled = false;
       this.#metrics.reconnects.labels(this.name).inc();
       this.#setStatus('reconnecting');
-      // Exponential back-off with jitter: mqtt.js reads the period when it schedules the next attempt.
-      this.#delay = Math.min(this.#delay * 2, this.config.reconnect.maxDelay);
-      client.options.reconnectPeriod = Math.round(this.#delay * (0.8 + Math.random() * 0.4) * 1000);
-      this.#log.info({ url: this.safeUrl, nextAttemptInSeconds: client.options.reconnectPeriod / 1000 }, 'reconnecting');
+    });
+    // Before mqtt.js's own listener, which schedules the next attempt with the period set here.
+    client.prependListener('close', () => {
+      clearTimeout(this.#stableTimer);
+      const connectedAt = this.#connectedAt;
+      this.#connectedAt = 0;
+      if (connectedAt === 0 || this.#status === 'closed') return;
+      if (Date.now() - connectedAt < this.config.reconnect.stableAfter * 1000) this.#shortLived(connectedAt);
+      if (!this.#scheduled) this.#schedule(client, false);
     });
     client.on('close', () => {
       this.#gate?.clear();
+      this.#stalledRead = null;
       // The broker sends unacknowledged messages again; QoS 0 ones it will not.
       this.#pending.retain(([, slot]) => slot === null);
       const was = this.#status === 'connected';
@@ -225,12 +246,19 @@ export class Connection {
       if (was) for (const hook of this.#disconnectHooks) hook();
       if (this.#status !== 'closed') this.#setStatus('offline');
     });
+    client.on('disconnect', (packet) => {
+      // MQTT 5 says why; 142: another client connected with this client id.
+      if (packet.reasonCode === 142) this.#takenOver('the broker says another client connected with the same client id (session taken over)');
+    });
     client.on('error', (err) => {
       const reason = explainConnectionError(err);
       // Said once while it lasts: a broker that is down would otherwise repeat it at every attempt.
       const repeated = reason === this.#lastError;
       this.#lastError = reason;
       this.#log[repeated ? 'debug' : 'warn']({ url: this.safeUrl, err: err.message, code: (err as { code?: unknown }).code }, `connection error: ${reason}`);
+      if (this.#status === 'closed') return;
+      // Nothing listens at the address: trying again costs nothing, and keeps the lag behind a returning broker short.
+      this.#schedule(client, (err as { code?: unknown }).code === 'ECONNREFUSED');
     });
     client.on('end', () => this.#setStatus('closed'));
   }
@@ -313,6 +341,7 @@ export class Connection {
     this.#reading = false;
     if (!client) return;
     this.#setStatus('closed');
+    clearTimeout(this.#stableTimer);
     // While (re)connecting there is nothing to wait for, and a graceful end would only queue the DISCONNECT: the
     // connection attempt would go on and succeed after the stop.
     const force = !client.connected;
@@ -350,7 +379,15 @@ export class Connection {
     // any are due, reading goes on past the limit (messages read meanwhile wait in #pending, unhandled).
     const gate = new AckGate(this.#state, (packet) => send(packet), this.config.maxInflight, () => this.#unstored > 0 || (this.#window?.inflight ?? 0) > 0);
     this.#gate = gate;
-    this.#state.onCommit(() => gate.drain());
+    this.#state.onCommit(() => {
+      gate.drain();
+      if (this.#state.degraded) return;
+      // The disk takes writes again: reading and handling go on where they stopped.
+      const resume = this.#stalledRead;
+      this.#stalledRead = null;
+      resume?.();
+      this.#pump();
+    });
     internals._sendPacket = (packet, cb, cbStorePut, noStore) => {
       if ((packet.cmd === 'puback' || packet.cmd === 'pubrec' || packet.cmd === 'pubcomp') && gate.capture(packet)) {
         cb?.();
@@ -369,8 +406,10 @@ export class Connection {
       const slot = packet.qos > 0 ? gate.expect(packet.messageId!) : null;
       this.#pending.push([packet, slot]);
       this.#pump();
-      if (slot) gate.whenBelowLimit(callback);
-      else callback();
+      const readOn = slot ? () => gate.whenBelowLimit(callback) : callback;
+      // State cannot be written: nothing could be acknowledged, so take no more (the broker keeps them) until it can.
+      if (this.#state.degraded) this.#stalledRead = readOn;
+      else readOn();
     };
   }
 
@@ -379,6 +418,7 @@ export class Connection {
    * - not before the connection is up: mqtt.js is still re-sending its stored packets and would keep what handlers
    *   publish meanwhile in memory only, while their state changes are committed, so a crash would lose that output;
    * - not while more than `maxInflight` are being handled;
+   * - not while state cannot be written: no acknowledgement could go out (fail closed, see StateStore);
    * - not while what they publish is backlogged behind the send window: a broker that sends a whole persistent
    *   session's queue at once would otherwise make Switchboard hold every message it derives from it in memory.
    * Messages that wait are unacknowledged, so the broker keeps them until they are handled.
@@ -388,6 +428,7 @@ export class Connection {
     while (
       this.#pending.size > 0 &&
       this.#reading &&
+      !this.#state.degraded &&
       this.#status === 'connected' &&
       this.#inflight < this.config.maxInflight &&
       !this.#backlogged()
@@ -424,6 +465,40 @@ export class Connection {
     this.#pump();
   }
 
+  /** Sets when mqtt.js tries next: at minDelay while nothing listens (`refused`), else after the doubled back-off; with jitter. */
+  #schedule(client: MqttClient, refused: boolean): void {
+    const { minDelay, maxDelay } = this.config.reconnect;
+    if (!refused) this.#delay = this.#attempted ? Math.min(this.#delay * 2, maxDelay) : this.#delay;
+    this.#attempted = true;
+    this.#scheduled = true;
+    const seconds = refused ? minDelay : this.#delay;
+    client.options.reconnectPeriod = Math.max(100, Math.round(seconds * (0.8 + Math.random() * 0.4) * 1000));
+    this.#log.info({ url: this.safeUrl, nextAttemptInSeconds: client.options.reconnectPeriod / 1000 }, 'reconnecting');
+  }
+
+  /** The connection held for stableAfter: the next failure starts the back-off afresh. */
+  #stable(client: MqttClient): void {
+    this.#delay = this.config.reconnect.minDelay;
+    this.#attempted = false;
+    this.#quickCloses = 0;
+    client.options.reconnectPeriod = Math.round(this.#delay * 1000);
+  }
+
+  /** A connection closed by the broker soon after it was accepted; several in a row are most likely a client id takeover. */
+  #shortLived(connectedAt: number): void {
+    this.#quickCloses++;
+    if (this.#quickCloses === TAKEOVER_CLOSES) {
+      const seconds = Math.round((Date.now() - connectedAt) / 100) / 10;
+      this.#takenOver(`closed by the broker ${this.#quickCloses} times in a row soon after connecting (the last after ${seconds} s): most likely another client is connected with the same client id, and each takes the other's session over`);
+    }
+  }
+
+  #takenOver(why: string): void {
+    this.#metrics.takeovers.labels(this.name).inc();
+    this.#lastError = `client id takeover: ${why}`;
+    this.#log.error({ url: this.safeUrl, clientId: this.#clientId }, `connection ${this.name}: ${why}; give each client its own clientId`);
+  }
+
   /** `again`: send it even though mqtt.js has the filter subscribed already (it skips those otherwise). */
   #subscribe(filters: Map<string, SubscriptionOptions>, again = false): void {
     const v5 = this.config.protocolVersion === '5';
@@ -437,8 +512,12 @@ export class Connection {
         return;
       }
       for (const g of granted ?? []) {
+        const asked = filters.get(g.topic)?.qos;
         if (g.qos === 128) this.#log.error({ filter: g.topic }, 'the broker refused the subscription');
-        else this.#log.debug({ filter: g.topic, qos: g.qos }, 'subscribed');
+        else if (asked !== undefined && g.qos < asked) {
+          this.#metrics.qosDowngrades.labels(this.name).inc();
+          this.#log.warn({ filter: g.topic, asked, granted: g.qos }, `the broker granted QoS ${g.qos} for ${g.topic}, lower than the ${asked} asked: messages on it come with the lesser guarantee`);
+        } else this.#log.debug({ filter: g.topic, qos: g.qos }, 'subscribed');
       }
     });
   }
@@ -465,6 +544,8 @@ export class Connection {
       connectTimeout: c.connectTimeout * 1000,
       reconnectPeriod: c.reconnect.minDelay * 1000,
       resubscribe: true,
+      // A refused CONNACK (credentials rejected while the broker's user database is down) is retried like any failure.
+      reconnectOnConnackError: true,
       queueQoSZero: false,
       incomingStore: new DurableMqttStore(this.#state, incomingNamespace, false),
       outgoingStore: this.#outgoing,
@@ -500,6 +581,9 @@ export class Connection {
     this.#since = new Date();
   }
 }
+
+/** Connections closed soon after connecting, in a row, that are reported as a likely client id takeover. */
+const TAKEOVER_CLOSES = 3;
 
 function noLog(): void {}
 

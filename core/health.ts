@@ -43,7 +43,7 @@ export class Health {
     // An optional plugin that failed is disabled by design: it shows in `plugins`, not as a problem.
     for (const [name, p] of Object.entries(plugins)) if (p.state !== 'running' && !(p.optional && p.state === 'failed')) problems.push(`plugin ${name} is ${p.state}${p.error ? ` (${p.error})` : ''}`);
     const degraded = this.#state.degraded;
-    if (degraded) problems.push(`state cannot be written: ${degraded.message}`);
+    if (degraded) problems.push(`state cannot be written: ${degraded.message} (no message is taken or acknowledged until it can)`);
     return {
       status: problems.length === 0 ? 'ok' : 'unhealthy',
       phase: this.phase,

@@ -27,6 +27,8 @@ export class Metrics {
   );
   readonly connectionUp = this.#gauge('connection_up', '1 while the connection is established', ['connection']);
   readonly reconnects = this.#cells('connection_reconnects_total', 'Reconnection attempts', ['connection']);
+  readonly takeovers = this.#cells('connection_takeovers_total', 'Times a connection was found to share its client id with another client', ['connection']);
+  readonly qosDowngrades = this.#cells('subscription_qos_downgrades_total', 'Subscriptions the broker granted with a lower QoS than asked', ['connection']);
   readonly stateCommits = this.#cells('state_commits_total', 'Group commits written to the state log', []);
   readonly stateWriteErrors = this.#cells('state_write_errors_total', 'Failed writes of the state log', []);
   readonly stateDegraded = this.#gauge('state_degraded', '1 while state cannot be written to disk', []);

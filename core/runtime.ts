@@ -144,7 +144,8 @@ export class Runtime {
         this.#log.warn({ err }, 'could not publish the offline status');
       }
     }
-    await this.#state.flushed();
+    // Bounded: with the disk failing, what is not durable stays unacknowledged and the broker redelivers it.
+    await Promise.race([this.#state.flushed(), new Promise((r) => setTimeout(r, Math.max(0, deadline - 500 - Date.now())).unref())]);
     await Promise.all(connections.map((c) => c.stop(deadline - 500)));
     await this.#state.close();
     await this.#broker.stop();

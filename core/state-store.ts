@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -35,7 +36,8 @@ interface Snapshot {
 const SNAPSHOT = 'state.json';
 const LOCK = 'state.lock';
 const RETRY_MIN_MS = 1000;
-const RETRY_MAX_MS = 30000;
+// Each retry rewrites the whole state, so not much more often than this; but resuming must not lag a freed disk by long.
+const RETRY_MAX_MS = 8000;
 
 /**
  * Crash-safe key-value state, namespaced per owner, kept in memory and persisted as a snapshot plus a
@@ -49,8 +51,10 @@ const RETRY_MAX_MS = 30000;
  * whole on recovery, so a commit is all or nothing. Compaction writes the snapshot to a temporary file
  * and renames it over the old one, so there is always one complete snapshot on disk.
  *
- * When the disk refuses a write (full, read-only), the store says so, keeps serving from memory and
- * retries with back-off; meanwhile changes count as durable so that processing goes on.
+ * When the disk refuses a write (full, read-only, I/O error), the store fails closed: it says so, keeps
+ * serving from memory, and nothing made since counts as durable, so no acknowledgement or stored
+ * publish leaves until the change is on disk (connections stop taking messages meanwhile: the broker
+ * keeps them). It retries with back-off and resumes by itself once the disk takes writes again.
  */
 export class StateStore {
   readonly #opts: StateStoreOptions;
@@ -92,9 +96,9 @@ export class StateStore {
     return this.#seq;
   }
 
-  /** Changes that are on disk (all of them while the disk is failing: see the class comment). */
+  /** Changes that are on disk. */
   get durableSeq(): number {
-    return this.#degraded ? this.#seq : this.#durable;
+    return this.#durable;
   }
 
   /** Why state is not being written, or null when it is. */
@@ -344,6 +348,16 @@ export class StateStore {
       this.#gen = this.#snapshotGen = snapshot.gen;
       for (const [name, entries] of Object.entries(snapshot.namespaces)) this.#maps.set(name, new Map(entries));
     }
+    const logs = (await readdir(this.#opts.dir)).map((name) => /^state\.(\d+)\.wal$/.exec(name)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+    if (text === undefined && logs.length > 0 && logs[0]! > 0) {
+      // Generation 0 is the only one without a snapshot before it: a later log means the snapshot was there and is gone.
+      this.#log.error({ path: snapshotPath, logs: logs.map((g) => this.#walPath(g)) }, `the state snapshot ${snapshotPath} is missing: only the changes in the logs after it are recovered, and what the snapshot held (alerts, devices, stored messages) is lost`);
+      this.#gen = logs[0]!;
+    } else if (text !== undefined && !logs.includes(this.#gen)) {
+      this.#log.error({ path: this.#walPath(this.#gen) }, `the state log ${this.#walPath(this.#gen)} is missing: the state is as the snapshot saved it${logs.some((g) => g > this.#gen) ? ' plus the newer logs' : ''}, and changes made after the snapshot are lost`);
+    } else if (text === undefined && logs.length === 0) {
+      this.#log.info({ dir: this.#opts.dir }, 'no state yet: starting empty');
+    }
     // The snapshot's own log, then any newer ones that a compaction stopped before renaming its snapshot left.
     await this.#replay(this.#walPath(this.#gen));
     while (await this.#replay(this.#walPath(this.#gen + 1))) this.#gen++;
@@ -428,7 +442,7 @@ export class StateStore {
     if (!this.#degraded) {
       this.#log.error(
         { err, dir: this.#opts.dir, code: (err as NodeJS.ErrnoException).code },
-        `cannot write state to ${this.#opts.dir} (${err.message}): messages are still processed and published, but state changes stay in memory until the disk accepts writes again`,
+        `cannot write state to ${this.#opts.dir} (${err.message}): no message is acknowledged and none taken until the disk accepts writes again (the broker keeps them); retrying`,
       );
       this.#metrics.stateDegraded.set(1);
     }
@@ -575,9 +589,20 @@ function parseLine(line: Buffer): LogRecord[] | undefined {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/** A process that has exited but is not reaped yet (its parent has not waited for it) still answers signal 0. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    // No /proc (not Linux): signal 0 is all there is to go by.
+    return false;
   }
 }
 

@@ -56,10 +56,17 @@ export const connectionSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      description: 'Reconnection with exponential back-off: the delay doubles from minDelay up to maxDelay, and is reset once connected.',
+      description:
+        'Reconnection with exponential back-off (also after the broker refused the connection, e.g. bad credentials during an outage of its user database): the delay doubles from minDelay up to maxDelay, and goes back to minDelay once a connection has held for stableAfter. While nothing listens at the address (connection refused) attempts stay at minDelay, so the connection is back as soon as the broker is.',
       properties: {
         minDelay: { type: 'number', minimum: 0.1, default: 1, description: 'Seconds before the first reconnection attempt.' },
         maxDelay: { type: 'number', minimum: 0.1, default: 60, description: 'Longest delay between attempts, in seconds.' },
+        stableAfter: {
+          type: 'number',
+          minimum: 0.1,
+          default: 30,
+          description: 'Seconds a connection must hold before the back-off starts again from minDelay. Connections closed sooner, again and again, are reported as a likely client id takeover (another client using the same clientId).',
+        },
       },
     },
     qos: { enum: [0, 1, 2], default: 1, description: 'QoS for subscriptions and publishes that do not name their own.' },

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import convict from 'convict';
 import type { PluginDefinition } from '../plugin.js';
@@ -85,7 +84,8 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<RuntimeConfig>
       const path = conn.tls?.[key];
       if (!path) continue;
       conn.tls[key] = resolve(baseDir, path);
-      await access(conn.tls[key]!, constants.R_OK).catch((err: Error) => problems.push({ path: `connections.${name}.tls.${key}`, message: `cannot read ${conn.tls[key]}: ${err.message}` }));
+      const problem = await pemProblem(conn.tls[key]!, key, conn.tls.passphrase);
+      if (problem) problems.push({ path: `connections.${name}.tls.${key}`, message: problem });
     }
   }
   const tls = core.broker.tls;
@@ -267,4 +267,22 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** Why a TLS file cannot be used (unreadable, not PEM, not a certificate or key), checked now rather than at connection time. */
+async function pemProblem(file: string, kind: 'ca' | 'cert' | 'key', passphrase: string | undefined): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    return `cannot read ${file}: ${(err as Error).message}`;
+  }
+  if (!/-----BEGIN [A-Z0-9 ]+-----/.test(text)) return `${file} is not a PEM file (no "-----BEGIN ...-----" line)`;
+  try {
+    if (kind === 'key') createPrivateKey(passphrase === undefined ? text : { key: text, passphrase });
+    else for (const block of text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [null]) new X509Certificate(block ?? '');
+  } catch (err) {
+    return `${file} does not hold a valid ${kind === 'key' ? 'private key' : 'PEM certificate'}: ${(err as Error).message}`;
+  }
+  return undefined;
 }

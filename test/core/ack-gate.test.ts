@@ -194,4 +194,45 @@ describe('AckGate', () => {
     assert.equal(big.size, 0);
     assert.deepEqual(sent, Array.from({ length: 4000 }, (_, i) => `puback ${i + 1}`));
   });
+
+  it('waits for a state change made after mqtt.js handed the acknowledgement over, before the message was done', () => {
+    const slot = gate.expect(1);
+    // mqtt.js writes the PUBACK as soon as the message is handed on: it comes while the handler is still at work.
+    gate.capture(puback(1));
+    assert.deepEqual(sent, [], 'not before the handler is done');
+    state.change();
+    gate.done(slot);
+    assert.deepEqual(sent, [], 'not before the change the handler made is on disk');
+    state.commit();
+    gate.drain();
+    assert.deepEqual(sent, ['puback 1']);
+  });
+
+  it('counts the acknowledgements of handled messages still on hold (what a graceful stop waits for)', () => {
+    const first = gate.expect(1);
+    gate.expect(2);
+    assert.equal(gate.handledOnHold(), 0);
+    state.change();
+    gate.done(first);
+    assert.equal(gate.handledOnHold(), 1, 'handled, waiting for its packet and the disk');
+    gate.capture(puback(1));
+    assert.equal(gate.handledOnHold(), 1, 'handled, waiting for the disk');
+    state.commit();
+    gate.drain();
+    assert.equal(gate.handledOnHold(), 0);
+    assert.deepEqual(sent, ['puback 1']);
+  });
+
+  it('says when reading is paused at the limit, and resumes it once an acknowledgement goes out', () => {
+    const slots = [1, 2, 3].map((id) => gate.expect(id));
+    let resumed = 0;
+    assert.equal(gate.paused, false);
+    gate.whenBelowLimit(() => resumed++);
+    assert.equal(gate.paused, true, 'three on hold, the limit');
+    assert.equal(resumed, 0);
+    gate.done(slots[0]!);
+    gate.capture(puback(1));
+    assert.equal(gate.paused, false);
+    assert.equal(resumed, 1);
+  });
 });

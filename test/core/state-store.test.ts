@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { appendFile, cp, mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createLogger } from '../../core/logger.js';
@@ -256,7 +257,55 @@ describe('StateStore', () => {
     assert.ok(!(await readdir(dir.path)).includes('state.lock'), 'released at close');
   });
 
-  it('goes on in memory when the disk refuses writes, keeps the last snapshot, and writes again once it can', async function () {
+  it('says at start when the snapshot or its log is missing, and what that loses', async () => {
+    const first = await openStore();
+    first.store.namespace<string>('n').set('in-snapshot', 'x');
+    await first.store.close();
+    const second = await openStore();
+    second.store.namespace<string>('n').set('in-log', 'y');
+    await second.store.flushed();
+    await second.store.close();
+    const names = (await readdir(dir.path)).sort();
+    const log = names.find((n) => /^state\.\d+\.wal$/.test(n))!;
+    assert.ok(log && names.includes('state.json'), names.join(', '));
+
+    const noLog = await crashCopy('no-log');
+    await rm(join(noLog, log));
+    const a = await openStore(noLog);
+    const missingLog = a.logs.find((l) => l.level === 'error' && /state log .* is missing/.test(l.msg));
+    assert.ok(missingLog, 'a missing log is reported');
+    assert.equal(missingLog.msg, `the state log ${join(noLog, log)} is missing: the state is as the snapshot saved it, and changes made after the snapshot are lost`);
+
+    const noSnapshot = await crashCopy('no-snapshot');
+    await rm(join(noSnapshot, 'state.json'));
+    const b = await openStore(noSnapshot);
+    const missingSnapshot = b.logs.find((l) => l.level === 'error' && /snapshot .* is missing/.test(l.msg));
+    assert.ok(missingSnapshot, 'a missing snapshot is reported');
+    assert.match(missingSnapshot.msg, /^the state snapshot .*state\.json is missing: only the changes in the logs after it are recovered/);
+
+    const fresh = await openStore(join(dir.path, 'fresh'));
+    assert.ok(!fresh.logs.some((l) => l.level === 'error'), 'a new state directory is not a problem');
+    assert.ok(fresh.logs.some((l) => l.msg === 'no state yet: starting empty'));
+  });
+
+  it('takes over a lock whose process has exited but is not reaped yet (a zombie)', async function () {
+    this.timeout(10000);
+    // The shell's background child exits at once; its parent then execs into sleep, which never waits for it.
+    const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+      await waitFor(() => /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${zombie}/stat`, 'latin1')), 5000, 'the child to be a zombie');
+      await writeFile(join(dir.path, 'state.lock'), String(zombie));
+      const { store } = await openStore();
+      assert.equal(store.degraded, null);
+      assert.equal(await readFile(join(dir.path, 'state.lock'), 'utf8'), String(process.pid));
+      await store.close();
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  it('fails closed when the disk refuses writes (nothing counts as durable), keeps the last snapshot, and writes again once it can', async function () {
     this.timeout(10000);
     const first = await openStore();
     first.store.namespace<string>('n').set('before', 'kept');
@@ -269,20 +318,22 @@ describe('StateStore', () => {
     assert.ok(store.degraded, 'degraded');
     const error = logs.find((l) => l.level === 'error');
     assert.ok(error, 'an error is logged');
-    assert.match(error.msg, new RegExp(`^cannot write state to ${dir.path} \\(.+\\): messages are still processed and published, but state changes stay in memory until the disk accepts writes again$`));
+    assert.match(error.msg, new RegExp(`^cannot write state to ${dir.path} \\(.+\\): no message is acknowledged and none taken until the disk accepts writes again \\(the broker keeps them\\); retrying$`));
     assert.equal((await metrics.stateDegraded.get()).values[0]?.value, 1);
 
     const ns = store.namespace<string>('n');
     assert.equal(ns.get('before'), 'kept', 'served from the snapshot');
     ns.set('during', 'outage');
-    assert.equal(store.durableSeq, store.seq, 'processing is not held up');
+    assert.ok(store.durableSeq < store.seq, 'a change made while the disk fails is not durable');
     let released = false;
     store.whenDurable(() => (released = true));
-    assert.equal(released, true);
+    assert.equal(released, false, 'whoever waits for the disk keeps waiting');
     assert.deepEqual(await readFile(join(dir.path, 'state.json')), snapshot, 'the snapshot is untouched');
 
     await rm(join(dir.path, 'state.lock'), { recursive: true });
     await waitFor(() => store.degraded === null, 5000, 'the store to write again');
+    assert.equal(released, true, 'released once the change is on disk');
+    assert.equal(store.durableSeq, store.seq);
     assert.ok(logs.some((l) => l.level === 'warn' && l.msg === 'state is written to disk again'));
     assert.equal((await metrics.stateDegraded.get()).values[0]?.value, 0);
     ns.set('after', 'recovery');

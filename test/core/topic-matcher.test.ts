@@ -118,6 +118,32 @@ describe('TopicMatcher', () => {
     assert.deepEqual([...matcher.match('a/b')], ['y']);
   });
 
+  it('stops matching once the last of two values on one filter is removed, and matches a value added again', () => {
+    const matcher = new TopicMatcher<string>();
+    matcher.add('a/+', 'one');
+    matcher.add('a/+', 'two');
+    matcher.remove('a/+', 'one');
+    assert.deepEqual([...matcher.match('a/b')], ['two']);
+    matcher.remove('a/+', 'two');
+    assert.equal(matcher.match('a/b').size, 0);
+    matcher.add('b/c', 'other');
+    assert.equal(matcher.match('a/b').size, 0, 'nothing left over once the matcher is in use again');
+    matcher.add('a/+', 'one');
+    assert.deepEqual([...matcher.match('a/b')], ['one']);
+  });
+
+  it('stops matching $ topics with a filter once it is removed', () => {
+    const matcher = new TopicMatcher<string>();
+    matcher.add('$SYS/broker/#', 'sys');
+    matcher.add('$SYS/broker/+', 'other');
+    assert.deepEqual([...matcher.match('$SYS/broker/uptime')].sort(), ['other', 'sys']);
+    matcher.remove('$SYS/broker/#', 'sys');
+    assert.deepEqual([...matcher.match('$SYS/broker/uptime')], ['other']);
+    matcher.remove('$SYS/broker/+', 'other');
+    matcher.add('x/y', 'unrelated');
+    assert.equal(matcher.match('$SYS/broker/uptime').size, 0);
+  });
+
   it('matches correctly among 10 000 filters', () => {
     const matcher = new TopicMatcher<string>();
     const n = 10000;

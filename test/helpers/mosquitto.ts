@@ -128,6 +128,12 @@ export class Mosquitto {
     await this.start();
   }
 
+  /** Adds lines to mosquitto.conf, read at the next start. */
+  async addConfig(lines: string[]): Promise<void> {
+    this.options.config = [...(this.options.config ?? []), ...lines];
+    await writeFile(this.configFile, this.#config());
+  }
+
   /** Stops it and deletes its directory. */
   async close(): Promise<void> {
     await this.kill();

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ConfigError, type ConfigProblem } from '../../../core/config/config-error.js';
 import { loadConfig, OWN_USERNAME } from '../../../core/config/load-config.js';
 import { tempDir } from '../../helpers/paths.js';
+import { TestCa } from '../../helpers/tls.js';
 import { fixturePlugin, SENSOR_THRESHOLD } from '../../helpers/plugins.js';
 import { writeConfig } from '../../helpers/runtime.js';
 
@@ -49,7 +50,7 @@ describe('loadConfig', () => {
     assert.equal(remote.clean, true);
     assert.equal(remote.protocolVersion, '3.1.1');
     assert.equal(remote.qos, 1);
-    assert.deepEqual(remote.reconnect, { minDelay: 1, maxDelay: 60 });
+    assert.deepEqual(remote.reconnect, { minDelay: 1, maxDelay: 60, stableAfter: 30 });
     assert.equal(remote.tls.verifyHostname, true);
     assert.equal(remote.tls.trustAll, false);
     assert.equal(config.core.broker.embedded, true);
@@ -193,7 +194,12 @@ describe('loadConfig', () => {
 
   it('resolves relative paths against the configuration file\'s directory and checks TLS files are readable', async () => {
     await mkdir(join(dir.path, 'certs'));
-    await writeFile(join(dir.path, 'certs', 'ca.pem'), 'not really a certificate');
+    const ca = await TestCa.create();
+    try {
+      await copyFile(ca.cert, join(dir.path, 'certs', 'ca.pem'));
+    } finally {
+      await ca.remove();
+    }
     const file = await writeConfig(dir.path, { state: { dir: './data/state' }, connections: { remote: { url: 'mqtts://h:8883', tls: { ca: 'certs/ca.pem' } } } });
     const config = await loadConfig({ file, env: {}, cwd: '/' });
     assert.equal(config.core.state.dir, join(dir.path, 'data', 'state'));
@@ -201,7 +207,20 @@ describe('loadConfig', () => {
 
     const list = await problems({ connections: { remote: { url: 'mqtts://h:8883', tls: { ca: 'certs/missing.pem', cert: 'certs/ca.pem' } } } });
     const missing = join(dir.path, 'certs', 'missing.pem');
-    assert.deepEqual(list, [{ path: 'connections.remote.tls.ca', message: `cannot read ${missing}: ENOENT: no such file or directory, access '${missing}'` }]);
+    assert.deepEqual(list, [{ path: 'connections.remote.tls.ca', message: `cannot read ${missing}: ENOENT: no such file or directory, open '${missing}'` }]);
+  });
+
+  it('refuses TLS files that are not PEM certificates or keys, each with its path', async () => {
+    await mkdir(join(dir.path, 'certs'));
+    await writeFile(join(dir.path, 'certs', 'der.crt'), Buffer.from([0x30, 0x82, 0x01, 0x0a, 0x02, 0x82]));
+    await writeFile(join(dir.path, 'certs', 'broken.pem'), '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n');
+    await writeFile(join(dir.path, 'certs', 'key.pem'), '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
+    const list = await problems({ connections: { remote: { url: 'mqtts://h:8883', tls: { ca: 'certs/der.crt', cert: 'certs/broken.pem', key: 'certs/key.pem' } } } });
+    const at = (name: string): string => join(dir.path, 'certs', name);
+    assert.deepEqual(list.map((p) => p.path), ['connections.remote.tls.ca', 'connections.remote.tls.cert', 'connections.remote.tls.key']);
+    assert.equal(list[0]!.message, `${at('der.crt')} is not a PEM file (no "-----BEGIN ...-----" line)`);
+    assert.match(list[1]!.message, new RegExp(`^${at('broken.pem')} does not hold a valid PEM certificate: `));
+    assert.match(list[2]!.message, new RegExp(`^${at('key.pem')} does not hold a valid private key: `));
   });
 
   it('resolves a relative module path against the configuration file\'s directory', async () => {

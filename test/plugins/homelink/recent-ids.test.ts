@@ -41,6 +41,20 @@ describe('homelink: recent ids (tombstones)', () => {
     assert.equal(ids.get('newer'), 1);
   });
 
+  it('keeps an id recorded exactly the maximum age ago, and forgets it a millisecond later', () => {
+    let now = 10 * DAY;
+    const ids = new RecentIds(new StateMap('t', entries(), () => undefined), { limit: 100, maxAgeMs: DAY }, () => now);
+    ids.set('edge', 1);
+    now += DAY;
+    ids.set('trigger', 1);
+    assert.equal(ids.get('edge'), 1, 'exactly at the maximum age');
+    now += 1;
+    ids.set('trigger', 2);
+    assert.equal(ids.get('edge'), undefined);
+    const persisted = new Map<string, [number, number]>([['edge', [1, 5 * DAY]]]);
+    assert.equal(new RecentIds(new StateMap('t', persisted, () => undefined), { limit: 100, maxAgeMs: DAY }, () => 6 * DAY).get('edge'), 1, 'at a restart too');
+  });
+
   it('prunes what a restart finds too old, wherever it is in the map', () => {
     const now = 10 * DAY;
     const persisted = new Map<string, [number, number]>([
