@@ -58,7 +58,10 @@ export const schemaCommand: Command = {
   name: 'schema',
   summary: 'print the JSON Schema of runtime.config.json (--write: regenerate the files under schemas/; --markdown: the options as tables)',
   usage: 'switchboard schema [--write | --markdown]',
-  options: { write: { type: 'boolean' }, markdown: { type: 'boolean' } },
+  options: {
+    write: { type: 'boolean', description: 'write the files under schemas/ instead of printing' },
+    markdown: { type: 'boolean', description: 'print the core and connection options as Markdown tables (the README\'s)' },
+  },
   positionals: 0,
   async run(args, io) {
     if (args.values.markdown) {
