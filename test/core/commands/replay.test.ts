@@ -117,7 +117,7 @@ describe('switchboard replay into a running runtime', () => {
     const file = join(h.dir.path, 'stream.jsonl');
     await writeFile(file, `${stream.trimEnd()}\n{"note": "not JSON", "topic": "joe_bloggs/alert/active/JOE_BLOGGS_Home/D6FCD4F0", "raw": "{oops"}\n`);
     const sent = (await readFile(file, 'utf8')).trimEnd().split('\n').length;
-    const metricsUrl = `${runtime.runtime.http.url}/metrics`;
+    const metricsUrl = `${runtime.url}/metrics`;
     const before = await runtime.metrics();
 
     const result = await RuntimeProcess.run(['replay', file, '--url', h.broker.url, '--rate', '0', '--metrics', metricsUrl]);
