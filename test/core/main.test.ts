@@ -45,7 +45,8 @@ describe('switchboard (the command line)', () => {
     assert.match(short.stdout, /\n {6}--rate N +messages per second; 0: as fast as possible \(default: 5\)\n/);
   });
 
-  it('every command\'s --help describes every option, the plugins\' commands included', async () => {
+  it('every command\'s --help describes every option, the plugins\' commands included', async function () {
+    this.timeout(180000); // a process per command, on a busy machine
     const commands = [['start'], ['validate'], ['print-config'], ['schema'], ['replay']];
     for (const name of await builtinPlugins()) {
       const plugin = await loadPlugin(name, undefined, process.cwd());
@@ -60,7 +61,8 @@ describe('switchboard (the command line)', () => {
     }
   });
 
-  it('<plugin> --help lists the plugin\'s commands; <plugin> <command> --help describes one', async () => {
+  it('<plugin> --help lists the plugin\'s commands; <plugin> <command> --help describes one', async function () {
+    this.timeout(180000); // a process per command, on a busy machine
     const homelink = await loadPlugin('homelink', undefined, process.cwd());
     for (const argv of [['homelink', '--help'], ['homelink', '-h'], ['help', 'homelink']]) {
       const result = await RuntimeProcess.run(argv);
