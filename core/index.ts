@@ -3,6 +3,7 @@ export { definePlugin } from './plugin.js';
 export type {
   CommandArgs,
   CommandIO,
+  CommandOption,
   ConnectionHandle,
   Guard,
   HandleOptions,

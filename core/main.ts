@@ -1,4 +1,4 @@
-import { closest, EXIT, parseCommandArgs, UsageError, write, type Command } from './commands/command.js';
+import { commandHelp, EXIT, parseCommandArgs, UsageError, write, type Command } from './commands/command.js';
 import { printConfigCommand, validateCommand } from './commands/config-commands.js';
 import { replayCommand } from './commands/replay.js';
 import { schemaCommand } from './commands/schema.js';
@@ -8,6 +8,7 @@ import { loadConfig } from './config/load-config.js';
 import { createAjv } from './config/ajv.js';
 import type { CommandIO, PluginDefinition } from './plugin.js';
 import { builtinPlugins, loadPlugin } from './plugin-loader.js';
+import { closest } from './did-you-mean.js';
 import { VERSION } from './version.js';
 
 const COMMANDS: Command[] = [startCommand, validateCommand, printConfigCommand, schemaCommand, replayCommand];
@@ -32,15 +33,27 @@ function help(pluginList: PluginDefinition[]): string {
     '',
     'Options:',
     '  -c, --config FILE  configuration file (default: runtime.config.json)',
-    '  -h, --help         help; `switchboard <command> --help` for a command\'s options',
+    '  -h, --help         help; `switchboard <command> --help` for a command\'s options, `switchboard <plugin> --help` for a plugin\'s commands',
     '  -v, --version      print the version',
     '',
     'Exit status: 0 ok, 1 failure, 2 bad usage or configuration.',
   ].join('\n');
 }
 
-function commandHelp(command: { name: string; summary: string; usage: string }): string {
-  return `${command.usage}\n\n${command.summary[0]!.toUpperCase()}${command.summary.slice(1)}.`;
+/** `switchboard <plugin> --help`: what the plugin is and its commands. */
+function pluginHelp(plugin: PluginDefinition): string {
+  const commands = Object.entries(plugin.commands ?? {});
+  const width = Math.max(0, ...commands.map(([name]) => name.length));
+  return [
+    `Usage: switchboard ${plugin.name} <command> [options]`,
+    '',
+    `${plugin.name} ${plugin.version}: ${plugin.description}`,
+    '',
+    ...(commands.length
+      ? ['Commands:', ...commands.map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`), '', `\`switchboard ${plugin.name} <command> --help\` for a command's options.`]
+      : ['It has no commands of its own.']),
+    `Its options: plugins.${plugin.name} in the configuration (schemas/plugins/${plugin.name}.schema.json, or its README).`,
+  ].join('\n');
 }
 
 /** Runs the CLI with `argv` (without node and the script); resolves to the exit status. */
@@ -49,7 +62,14 @@ export async function main(argv: string[], io: Omit<CommandIO, 'pluginOptions'>)
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
     const target = first === 'help' ? rest[0] : undefined;
     const command = COMMANDS.find((c) => c.name === target);
-    write(io.stdout, command ? commandHelp(command) : help(await plugins()));
+    if (command) {
+      write(io.stdout, commandHelp(command));
+      return EXIT.ok;
+    }
+    const pluginList = await plugins();
+    const plugin = pluginList.find((p) => p.name === target);
+    if (plugin) return main([plugin.name, ...rest.slice(1), '--help'], io);
+    write(io.stdout, help(pluginList));
     return EXIT.ok;
   }
   if (first === '-v' || first === '--version') {
@@ -83,6 +103,10 @@ export async function main(argv: string[], io: Omit<CommandIO, 'pluginOptions'>)
 async function runPluginCommand(plugin: PluginDefinition, argv: string[], io: Omit<CommandIO, 'pluginOptions'>): Promise<number> {
   const [name, ...rest] = argv;
   const commands = plugin.commands ?? {};
+  if (name === '--help' || name === '-h' || name === 'help') {
+    write(io.stdout, pluginHelp(plugin));
+    return EXIT.ok;
+  }
   const command = name === undefined ? undefined : commands[name];
   if (!command) {
     const list = Object.entries(commands).map(([n, c]) => `  ${plugin.name} ${n}  ${c.summary}`).join('\n');
@@ -93,7 +117,7 @@ async function runPluginCommand(plugin: PluginDefinition, argv: string[], io: Om
   const full = { name: `${plugin.name} ${name}`, options: command.options ?? {}, positionals: 8 };
   const args = parseCommandArgs(full, rest);
   if (args.values.help) {
-    write(io.stdout, commandHelp({ name: full.name, summary: command.summary, usage: command.usage }));
+    write(io.stdout, commandHelp(command));
     return EXIT.ok;
   }
   return command.run(args, withPluginOptions(io, plugin));

@@ -1,6 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { didYouMean } from './did-you-mean.js';
 import type { PluginDefinition } from './plugin.js';
 
 /** Where the built-in plugins are: `plugins/<name>/index.js` beside the core, found by name, never imported by the core's code. */
@@ -29,7 +30,7 @@ export async function loadPlugin(name: string, module: string | undefined, baseD
     file = join(BUILTIN_DIR, name, 'index.js');
     if (!(await isFile(file))) {
       const known = await builtinPlugins();
-      throw new PluginLoadError(`no built-in plugin named "${name}" (built-in: ${known.join(', ') || 'none'}); a third-party plugin needs "module": a path or a package name`);
+      throw new PluginLoadError(`no built-in plugin named "${name}"${didYouMean(name, known)} (built-in: ${known.join(', ') || 'none'}); a third-party plugin needs "module": a path or a package name`);
     }
   } else {
     file = await resolveModule(module, baseDir);

@@ -211,12 +211,22 @@ export interface PluginContext<O = unknown> {
   onStop(hook: () => void | Promise<void>): void;
 }
 
+/** An option of a command, in node:util parseArgs form, with what `--help` says of it. */
+export interface CommandOption {
+  type: 'string' | 'boolean';
+  short?: string;
+  default?: string | boolean;
+  /** What the option does, shown by `--help`. */
+  description?: string;
+  /** The placeholder for its value in `--help` (default VALUE), e.g. FILE. */
+  value?: string;
+}
+
 /** A command of a plugin's, run as `switchboard <plugin> <command>`. */
 export interface PluginCommand {
   summary: string;
   usage: string;
-  /** Options in node:util parseArgs form. */
-  options?: Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean }>;
+  options?: Record<string, CommandOption>;
   run(args: CommandArgs, io: CommandIO): Promise<number>;
 }
 

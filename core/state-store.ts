@@ -356,7 +356,7 @@ export class StateStore {
     } else if (text !== undefined && !logs.includes(this.#gen)) {
       this.#log.error({ path: this.#walPath(this.#gen) }, `the state log ${this.#walPath(this.#gen)} is missing: the state is as the snapshot saved it${logs.some((g) => g > this.#gen) ? ' plus the newer logs' : ''}, and changes made after the snapshot are lost`);
     } else if (text === undefined && logs.length === 0) {
-      this.#log.info({ dir: this.#opts.dir }, 'no state yet: starting empty');
+      this.#log.debug({ dir: this.#opts.dir }, 'no state yet: starting empty');
     }
     // The snapshot's own log, then any newer ones that a compaction stopped before renaming its snapshot left.
     await this.#replay(this.#walPath(this.#gen));

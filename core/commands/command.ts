@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
-import type { CommandArgs, CommandIO } from '../plugin.js';
+import { closest } from '../did-you-mean.js';
+import type { CommandArgs, CommandIO, CommandOption } from '../plugin.js';
 
 /** A CLI command: `switchboard <name> ...`. */
 export interface Command {
   name: string;
   summary: string;
   usage: string;
-  options: Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean; multiple?: boolean }>;
+  options: Record<string, CommandOption & { multiple?: boolean }>;
   /** Whether it takes positional arguments (how many at most). */
   positionals: number;
   run(args: CommandArgs, io: CommandIO): Promise<number>;
@@ -21,9 +22,11 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 /** Parses a command's arguments strictly, turning node's errors into ones that say what to type instead. */
 export function parseCommandArgs(command: Pick<Command, 'name' | 'options' | 'positionals'>, argv: string[]): CommandArgs {
-  const options = { ...command.options, help: { type: 'boolean' as const, short: 'h' } };
+  const options = { ...command.options, help: HELP_OPTION };
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    // parseArgs takes only its own keys.
+    const config = Object.fromEntries(Object.entries(options).map(([name, { description: _d, value: _v, ...o }]) => [name, o]));
+    const { values, positionals } = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
     if (positionals.length > command.positionals) {
       throw new UsageError(`switchboard ${command.name}: unexpected argument "${positionals[command.positionals]}"`);
     }
@@ -41,32 +44,24 @@ export function parseCommandArgs(command: Pick<Command, 'name' | 'options' | 'po
   }
 }
 
-/** The candidate nearest to `word` by edit distance, if it is near enough to be a typo. */
-export function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const d = distance(word, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
+const HELP_OPTION: CommandOption = { type: 'boolean', short: 'h', description: 'show this help' };
 
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
+/** A command's help: its usage, what it does, and each option with its description. */
+export function commandHelp(command: { summary: string; usage: string; options?: Record<string, CommandOption> | undefined }): string {
+  const rows = Object.entries({ ...command.options, help: HELP_OPTION }).map(([name, o]): [string, string] => {
+    const value = o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : '';
+    const fallback = o.default === undefined || o.default === false || o.description?.includes('default') ? '' : ` (default: ${String(o.default)})`;
+    return [`${o.short ? `-${o.short}, ` : '    '}--${name}${value}`, `${o.description ?? ''}${fallback}`];
+  });
+  const width = Math.max(...rows.map(([flags]) => flags.length));
+  return [
+    `${command.summary[0]!.toUpperCase()}${command.summary.slice(1)}.`,
+    '',
+    `Usage: ${command.usage}`,
+    '',
+    'Options:',
+    ...rows.map(([flags, text]) => `  ${flags.padEnd(width)}  ${text}`.trimEnd()),
+  ].join('\n');
 }
 
 export function write(stream: NodeJS.WritableStream, text: string): void {

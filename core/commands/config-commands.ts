@@ -1,16 +1,35 @@
 import { ConfigError } from '../config/config-error.js';
 import { coreSchema, PLUGIN_SECTION_KEYS } from '../config/core-schema.js';
-import { convictFlags } from '../config/convict-schema.js';
 import { loadConfig, type RuntimeConfig } from '../config/load-config.js';
 import { redact } from '../config/schema-walk.js';
 import { redactUrl } from '../connection.js';
-import type { CommandArgs, CommandIO } from '../plugin.js';
+import type { CommandArgs, CommandIO, CommandOption } from '../plugin.js';
 import { EXIT, write, type Command } from './command.js';
 
-const CONFIG_OPTION = { config: { type: 'string' as const, short: 'c' } };
+export const CONFIG_OPTION = { config: { type: 'string', short: 'c', value: 'FILE', description: 'configuration file (default: runtime.config.json)' } } satisfies Record<string, CommandOption>;
 
-/** Flags that override core keys (`--broker-port 1884`), from the core schema's `x-arg`. */
-export const OVERRIDE_FLAGS = Object.fromEntries(convictFlags(coreSchema).map((flag) => [flag, { type: 'string' as const }]));
+interface FlagSchema {
+  type?: string;
+  enum?: readonly unknown[];
+  description?: string;
+  properties?: Record<string, FlagSchema>;
+  'x-arg'?: string;
+  'x-env'?: string;
+}
+
+/** Flags that override core keys (`--broker-port 1884`), from the core schema's `x-arg`, described as the key is. */
+export const OVERRIDE_FLAGS: Record<string, CommandOption> = Object.fromEntries(overrideFlags(coreSchema as FlagSchema, ''));
+
+function overrideFlags(schema: FlagSchema, path: string): [string, CommandOption][] {
+  return Object.entries(schema.properties ?? {}).flatMap(([key, prop]): [string, CommandOption][] => {
+    const at = path ? `${path}.${key}` : key;
+    if (prop.type === 'object' && prop.properties) return overrideFlags(prop, at);
+    if (!prop['x-arg']) return [];
+    const value = prop.type === 'boolean' ? 'true|false' : key.toUpperCase();
+    const oneOf = prop.enum ? ` One of ${prop.enum.join(', ')}.` : '';
+    return [[prop['x-arg'], { type: 'string', value, description: `${at}: ${prop.description ?? ''}${oneOf}` }]];
+  });
+}
 
 /** Loads the configuration named by --config (and flag overrides), or prints every problem and returns null. */
 export async function loadOrReport(args: CommandArgs, io: CommandIO): Promise<RuntimeConfig | null> {
@@ -60,7 +79,9 @@ export const printConfigCommand: Command = {
       plugins[p.name] = { ...section, ...(redact(p.definition.schema, p.options) as object) };
     }
     for (const name of config.disabled) plugins[name] = { enabled: false };
-    write(io.stdout, JSON.stringify({ ...core, plugins }, null, 2));
+    // An empty $schema is only the schema's default, not something the file said.
+    const { $schema, ...rest } = core;
+    write(io.stdout, JSON.stringify({ ...($schema ? { $schema } : {}), ...rest, plugins }, null, 2));
     return EXIT.ok;
   },
 };

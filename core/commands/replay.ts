@@ -3,6 +3,7 @@ import mqtt from 'mqtt';
 import type { QoS } from '../message.js';
 import { topicProblem } from '../topics.js';
 import { EXIT, UsageError, write, type Command } from './command.js';
+import { readCounts, settledCounts, summaryLines } from './replay-summary.js';
 
 /** One line of a fixture file: `payload` (JSON, sent as JSON), `raw` (text as is) or `raw_hex` (bytes). */
 interface FixtureLine {
@@ -42,12 +43,13 @@ export function fixtureBody(line: FixtureLine): Buffer {
 export const replayCommand: Command = {
   name: 'replay',
   summary: 'publish the messages of a fixture file (JSONL: topic + payload, raw or raw_hex), in order',
-  usage: 'switchboard replay FILE [--url mqtt://127.0.0.1:1883] [--rate 5] [--qos 1] [--root NEW_ROOT]',
+  usage: 'switchboard replay FILE [--url mqtt://127.0.0.1:1883] [--rate 5] [--qos 1] [--root NEW_ROOT] [--metrics URL]',
   options: {
-    url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
-    rate: { type: 'string', default: '5' },
-    qos: { type: 'string', default: '1' },
-    root: { type: 'string' },
+    url: { type: 'string', default: 'mqtt://127.0.0.1:1883', value: 'URL', description: 'broker to publish to' },
+    rate: { type: 'string', default: '5', value: 'N', description: 'messages per second; 0: as fast as possible' },
+    qos: { type: 'string', default: '1', value: '0|1|2', description: 'QoS of every message' },
+    root: { type: 'string', value: 'ROOT', description: 'replace the first topic level (e.g. a landlord reference) with ROOT' },
+    metrics: { type: 'string', default: 'http://127.0.0.1:9883/metrics', value: 'URL', description: 'the runtime\'s /metrics, read before and after for the summary ("" for none)' },
   },
   positionals: 1,
   async run(args, io) {
@@ -61,6 +63,8 @@ export const replayCommand: Command = {
     const root = args.values.root as string | undefined;
 
     const url = String(args.values.url);
+    const metrics = String(args.values.metrics);
+    const before = metrics ? await readCounts(metrics) : undefined;
     const client = mqtt.connect(url, { clientId: `switchboard_replay_${process.pid}`, reconnectPeriod: 0, connectTimeout: 10000 });
     const connected = await new Promise<Error | null>((resolve) => {
       client.once('connect', () => resolve(null));
@@ -73,11 +77,13 @@ export const replayCommand: Command = {
       return EXIT.failure;
     }
     const width = String(lines.length).length;
+    let skipped = 0;
     for (const [i, line] of lines.entries()) {
       const topic = root ? [root, ...line.topic.split('/').slice(1)].join('/') : line.topic;
       const problem = topicProblem(topic);
       if (problem) {
         write(io.stderr, `[${String(i + 1).padStart(width)}/${lines.length}] skipped: ${problem}`);
+        skipped++;
         continue;
       }
       await client.publishAsync(topic, fixtureBody(line), { qos, retain: line.retain === true });
@@ -85,6 +91,9 @@ export const replayCommand: Command = {
       if (rate > 0 && i < lines.length - 1) await new Promise((r) => setTimeout(r, 1000 / rate));
     }
     await client.endAsync();
+    const sent = lines.length - skipped;
+    const after = before && (await settledCounts(metrics, sent, before));
+    for (const text of summaryLines(sent, skipped, metrics, after || undefined)) write(io.stdout, text);
     return EXIT.ok;
   },
 };

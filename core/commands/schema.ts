@@ -1,20 +1,24 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectionSchema } from '../config/connection-schema.js';
 import { coreSchema } from '../config/core-schema.js';
 import { connectionConfigSchema, pluginConfigSchema, runtimeConfigSchema } from '../config/editor-schema.js';
 import { optionsTable } from '../config/options-table.js';
 import type { PluginDefinition } from '../plugin.js';
+import { DEFAULT_CONFIG_FILE } from '../config/load-config.js';
 import { builtinPlugins, loadPlugin } from '../plugin-loader.js';
-import { EXIT, write, type Command } from './command.js';
+import { EXIT, UsageError, write, type Command } from './command.js';
+import { CONFIG_OPTION } from './config-commands.js';
 
-const SCHEMAS_DIR = fileURLToPath(new URL('../../../schemas/', import.meta.url));
-
-/** The generated JSON Schema files, by their path under schemas/. */
-export async function generatedSchemas(): Promise<Map<string, string>> {
+/**
+ * The generated JSON Schema files, by their path under schemas/: the built-in plugins' and those of
+ * `thirdParty` (the plugins a configuration loads from a module).
+ */
+export async function generatedSchemas(thirdParty: readonly PluginDefinition[] = []): Promise<Map<string, string>> {
   const plugins: PluginDefinition[] = [];
   for (const name of await builtinPlugins()) plugins.push(await loadPlugin(name, undefined, process.cwd()));
+  plugins.push(...thirdParty);
   const files = new Map<string, string>();
   const add = (path: string, schema: unknown): void => void files.set(path, `${JSON.stringify(schema, null, 2)}\n`);
   add('runtime.config.schema.json', runtimeConfigSchema(plugins));
@@ -54,27 +58,60 @@ export function optionsMarkdown(): string {
   return `## Core keys\n\n${optionsTable(coreSchema, ['connections', 'plugins'])}\n\n## connections.<name>\n\n${optionsTable(connectionSchema)}\n`;
 }
 
+/**
+ * The third-party plugins a configuration file loads (`module`), for their options to be in the editor
+ * schema. The file need not be valid otherwise (it may be half-written); no file: none.
+ */
+async function configuredPlugins(file: string): Promise<PluginDefinition[]> {
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+  if (text === undefined) return [];
+  let config: { plugins?: Record<string, { module?: unknown; enabled?: unknown }> };
+  try {
+    config = JSON.parse(text) as typeof config;
+  } catch (err) {
+    throw new UsageError(`switchboard schema: ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const plugins: PluginDefinition[] = [];
+  for (const [name, section] of Object.entries(config.plugins ?? {})) {
+    if (typeof section?.module !== 'string' || section.enabled === false) continue;
+    try {
+      plugins.push(await loadPlugin(name, section.module, dirname(file)));
+    } catch (err) {
+      throw new UsageError(`switchboard schema: plugins.${name}: ${(err as Error).message}`);
+    }
+  }
+  return plugins;
+}
+
 export const schemaCommand: Command = {
   name: 'schema',
-  summary: 'print the JSON Schema of runtime.config.json (--write: regenerate the files under schemas/; --markdown: the options as tables)',
-  usage: 'switchboard schema [--write | --markdown]',
-  options: { write: { type: 'boolean' }, markdown: { type: 'boolean' } },
+  summary:
+    'print the JSON Schema of runtime.config.json, with the options of the built-in plugins and of those the configuration loads from a module ' +
+    '(--write: write it and the others to schemas/ beside the configuration; --markdown: the core options as tables)',
+  usage: 'switchboard schema [--config FILE] [--write | --markdown]',
+  options: {
+    ...CONFIG_OPTION,
+    write: { type: 'boolean', description: 'write the files to schemas/ beside the configuration file instead of printing' },
+    markdown: { type: 'boolean', description: 'print the core and connection options as Markdown tables (the README\'s)' },
+  },
   positionals: 0,
   async run(args, io) {
     if (args.values.markdown) {
       write(io.stdout, optionsMarkdown());
       return EXIT.ok;
     }
-    const files = await generatedSchemas();
+    const configFile = resolve((args.values.config as string | undefined) ?? DEFAULT_CONFIG_FILE);
+    const files = await generatedSchemas(await configuredPlugins(configFile));
     if (!args.values.write) {
       write(io.stdout, files.get('runtime.config.schema.json')!);
       return EXIT.ok;
     }
+    const dir = join(dirname(configFile), 'schemas');
     for (const [path, text] of files) {
-      const target = join(SCHEMAS_DIR, path);
+      const target = join(dir, path);
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, text);
-      write(io.stdout, `wrote schemas/${path}`);
+      write(io.stdout, `wrote ${relative(process.cwd(), target) || target}`);
     }
     const plugins = await Promise.all((await builtinPlugins()).map((name) => loadPlugin(name, undefined, process.cwd())));
     for (const readme of await writePluginReadmes(plugins)) write(io.stdout, `wrote the options of ${readme}`);

@@ -3,7 +3,7 @@ import { createRuntime } from '../container.js';
 import { createLogger } from '../logger.js';
 import { SHUTDOWN_MS } from '../runtime.js';
 import { EXIT, type Command } from './command.js';
-import { loadOrReport, OVERRIDE_FLAGS } from './config-commands.js';
+import { CONFIG_OPTION, loadOrReport, OVERRIDE_FLAGS } from './config-commands.js';
 
 /**
  * A Ctrl-C under `npm start` arrives twice (the terminal signals npm and the runtime, and npm passes its
@@ -15,8 +15,8 @@ export const SIGNAL_GRACE_MS = 2000;
 export const startCommand: Command = {
   name: 'start',
   summary: 'run Switchboard (SIGINT/SIGTERM stop it gracefully)',
-  usage: `switchboard start [--config FILE] [${Object.keys(OVERRIDE_FLAGS).map((f) => `--${f} VALUE`).join('] [')}]`,
-  options: { config: { type: 'string', short: 'c' }, ...OVERRIDE_FLAGS },
+  usage: 'switchboard start [--config FILE] [options]',
+  options: { ...CONFIG_OPTION, ...OVERRIDE_FLAGS },
   positionals: 0,
   async run(args, io) {
     const config = await loadOrReport(args, io);

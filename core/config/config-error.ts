@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { didYouMean } from '../did-you-mean.js';
 
 /** One problem in the configuration, located by its path (`plugins.privacy.rules[2].action`). */
 export interface ConfigProblem {
@@ -50,7 +51,7 @@ export function ajvProblems(base: string, errors: ErrorObject[] | null | undefin
         break;
       case 'additionalProperties':
         path = joinPath(path === '(root)' ? '' : path, `/${String(p.additionalProperty)}`);
-        message = 'is not a known option' + knownKeys(e);
+        message = 'is not a known option' + knownKeys(e, String(p.additionalProperty));
         break;
       case 'type':
         message = `must be ${article(String(p.type))}`;
@@ -65,9 +66,11 @@ export function ajvProblems(base: string, errors: ErrorObject[] | null | undefin
   return dedupe(problems);
 }
 
-function knownKeys(e: ErrorObject): string {
+function knownKeys(e: ErrorObject, key: string): string {
   const props = (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
-  return props ? ` (known: ${Object.keys(props).join(', ')})` : '';
+  if (!props) return '';
+  const near = didYouMean(key, Object.keys(props));
+  return near ? `${near}; known: ${Object.keys(props).join(', ')}` : ` (known: ${Object.keys(props).join(', ')})`;
 }
 
 function article(type: string): string {

@@ -186,7 +186,7 @@ export const pluginSectionSchema = {
   type: 'object',
   properties: {
     enabled: { type: 'boolean', default: true, description: 'Load this plugin.' },
-    module: { type: 'string', minLength: 1, description: 'Third-party plugin: a path (relative to this file) or an installed package name.' },
+    module: { type: 'string', minLength: 1, description: 'Third-party plugin: the name of its npm package, installed beside this file (npm install <package>); or, for one you are writing, the path of its built entry point, relative to this file.' },
     optional: { type: 'boolean', default: false, description: 'If the plugin fails to start, disable it and go on instead of stopping.' },
   },
 } as const;

@@ -33,9 +33,9 @@ export const importMqttxCommand: PluginCommand = {
     'variable where Switchboard runs) unless --inline-password puts it in the file. --name picks one connection\n' +
     'when the export holds several.',
   options: {
-    connection: { type: 'string', default: 'homelink' },
-    name: { type: 'string' },
-    'inline-password': { type: 'boolean', default: false },
+    connection: { type: 'string', default: 'homelink', value: 'NAME', description: 'name of the connection to write' },
+    name: { type: 'string', value: 'NAME', description: 'which of the export\'s connections, when it holds several' },
+    'inline-password': { type: 'boolean', default: false, description: 'write the password into the configuration instead of "${HOMELINK_PASSWORD}"' },
   },
   async run(args, io) {
     const [file] = args.positionals;

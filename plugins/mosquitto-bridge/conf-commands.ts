@@ -161,7 +161,10 @@ export const exportCommand: PluginCommand = {
     'stdout: a `connection` block per bridge (or only NAME), to append to mosquitto.conf after its other options.',
     'stderr: what does not carry over.',
   ].join('\n'),
-  options: { config: { type: 'string', short: 'c' }, bridge: { type: 'string' } },
+  options: {
+    config: { type: 'string', short: 'c', value: 'FILE', description: 'the configuration to read the bridges from (default: runtime.config.json)' },
+    bridge: { type: 'string', value: 'NAME', description: 'only the bridge of this name' },
+  },
   async run(args, io) {
     const configFile = args.values.config as string | undefined;
     const options = (await io.pluginOptions(configFile)) as { bridges: BridgeOptions[] };

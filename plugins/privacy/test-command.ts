@@ -16,8 +16,8 @@ export const testCommand: PluginCommand = {
     'stderr: what each rule did. --events-prefix: events.prefix of the configuration (default switchboard/events).',
   ].join('\n'),
   options: {
-    config: { type: 'string', short: 'c' },
-    'events-prefix': { type: 'string', default: 'switchboard/events' },
+    config: { type: 'string', short: 'c', value: 'FILE', description: 'configuration whose privacy rules to apply (default: runtime.config.json, else the plugin\'s defaults)' },
+    'events-prefix': { type: 'string', default: 'switchboard/events', value: 'PREFIX', description: 'events.prefix of the configuration' },
   },
   async run(args, io) {
     const prefix = String(args.values['events-prefix']);

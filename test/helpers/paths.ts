@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,8 +11,4 @@ export function fixture(...parts: string[]): string {
   return join(ROOT, ...parts);
 }
 
-/** A fresh temporary directory; `remove()` deletes it. */
-export async function tempDir(prefix = 'switchboard-test-'): Promise<{ path: string; remove(): Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), prefix));
-  return { path, remove: () => rm(path, { recursive: true, force: true }) };
-}
+export { tempDir } from '../../core/testing/temp-dir.js';

@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
-import { Harness } from '../../../test/helpers/harness.js';
-import { metricValue } from '../../../test/helpers/metrics.js';
-import { TestClient } from '../../../test/helpers/mqtt.js';
-import { SENSOR_THRESHOLD } from '../../../test/helpers/plugins.js';
+import { fileURLToPath } from 'node:url';
+import { Harness, metricValue } from 'switchboard/testing';
 
 interface ThresholdEvent {
   event_type: string;
   data: { sensor: string; value: number; threshold: number };
 }
 
-/** The plugin configured the way a user would: by its compiled module's path. */
+/** The plugin configured as a user configures one: `module` names its compiled entry point (dist/index.js). */
 const config = {
   deadLetter: { topic: 'switchboard/deadletter' },
-  plugins: { 'sensor-threshold': { module: SENSOR_THRESHOLD, threshold: 30 } },
+  plugins: { 'sensor-threshold': { module: fileURLToPath(new URL('../index.js', import.meta.url)), threshold: 30 } },
 };
 
 describe('sensor-threshold (example third-party plugin)', () => {
@@ -44,7 +42,7 @@ describe('sensor-threshold (example third-party plugin)', () => {
     assert.deepEqual({ ...high!.json<object>(), since: undefined }, { state: 'high', value: 31.5, since: undefined });
     assert.deepEqual({ ...normal!.json<object>(), since: undefined }, { state: 'normal', value: 29, since: undefined });
 
-    const late = await TestClient.connect(h.broker.url);
+    const late = await h.connect();
     try {
       await late.subscribe('alerts/#');
       const [retained] = await late.waitForCount('alerts/#', 1);
@@ -60,6 +58,8 @@ describe('sensor-threshold (example third-party plugin)', () => {
     await h.client.publish('sensors/50%/temperature', '40');
     const [alert] = await h.client.waitForCount('alerts/+', 1);
     assert.equal(alert!.topic, 'alerts/50%25');
+    // The event and the retained alert are published independently: either may arrive first.
+    await h.client.waitForCount('switchboard/events/threshold_exceeded', 1);
     assert.equal(events()[0]!.data.sensor, '50%');
   });
 

@@ -111,5 +111,6 @@ describe('switchboard validate / print-config / start with a bad configuration',
     assert.deepEqual(printed.plugins.secretive, { module: fixturePlugin('secretive'), token: '[redacted]', label: 'visible', upstream: { apiKey: '[redacted]', url: 'https://example.invalid/' } });
     assert.deepEqual(printed.plugins.off, { enabled: false });
     assert.equal(printed.state.dir, join(dir.path, 'state'));
+    assert.equal('$schema' in printed, false, 'no empty $schema: the file named none');
   });
 });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startBroker, type TestBroker } from '../../helpers/broker.js';
+import { readFile } from 'node:fs/promises';
+import { startBroker, freePort, type TestBroker } from '../../helpers/broker.js';
+import { Harness } from '../../helpers/harness.js';
+import { metricSum } from '../../helpers/metrics.js';
 import { TestClient } from '../../helpers/mqtt.js';
 import { fixture, tempDir } from '../../helpers/paths.js';
 import { RuntimeProcess } from '../../helpers/runtime.js';
@@ -84,5 +87,55 @@ describe('switchboard replay', () => {
     const noFile = await RuntimeProcess.run(['replay']);
     assert.equal(noFile.code, 2);
     assert.match(noFile.stderr, /^switchboard replay: which file\?/);
+  });
+
+  it('ends with a summary; without a runtime at --metrics it says so', async () => {
+    const nobody = `http://127.0.0.1:${await freePort()}/metrics`;
+    const result = await RuntimeProcess.run(['replay', SAMPLE, '--url', broker.url, '--rate', '0', '--metrics', nobody]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stdout.trimEnd().split('\n').slice(-2), [
+      'sent 4 messages',
+      `no runtime answered at ${nobody}, so what it made of them is not known (--metrics URL names its /metrics)`,
+    ]);
+  });
+});
+
+describe('switchboard replay into a running runtime', () => {
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await Harness.create();
+  });
+
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('ends with what the runtime made of the messages: received, events raised, rejected, duplicates', async () => {
+    const runtime = await h.start({ deadLetter: { topic: 'switchboard/deadletter' }, plugins: { homelink: { topicRoot: 'bright_homes' } } });
+    const stream = await readFile(fixture('plugins', 'homelink', 'fixtures', 'stream.jsonl'), 'utf8');
+    const file = join(h.dir.path, 'stream.jsonl');
+    await writeFile(file, `${stream.trimEnd()}\n{"note": "not JSON", "topic": "bright_homes/alert/active/bright_homes_flat_3/a7e2c410-5b1d0e22/fire-alarm", "raw": "{oops"}\n`);
+    const sent = (await readFile(file, 'utf8')).trimEnd().split('\n').length;
+    const metricsUrl = `${runtime.url}/metrics`;
+    const before = await runtime.metrics();
+
+    const result = await RuntimeProcess.run(['replay', file, '--url', h.broker.url, '--rate', '0', '--metrics', metricsUrl]);
+    assert.equal(result.code, 0, result.stderr);
+
+    const after = await runtime.metrics();
+    const delta = (name: string): number => metricSum(after, name) - metricSum(before, name);
+    const events = delta('switchboard_events_total');
+    assert.ok(events > sent, 'every message raised an event, some more than one');
+    assert.equal(delta('switchboard_homelink_duplicates_total'), 1, 'the stream repeats one alert');
+    assert.equal(delta('switchboard_plugin_messages_rejected_total'), 1, 'the line that is not JSON');
+    const [sentLine, runtimeLine] = result.stdout.trimEnd().split('\n').slice(-2);
+    assert.equal(sentLine, `sent ${sent} messages`);
+    assert.equal(
+      runtimeLine,
+      `the runtime received ${delta('switchboard_messages_received_total')} messages, raised ${events} events, rejected 1, ignored 1 duplicate and ` +
+        `${delta('switchboard_homelink_out_of_order_total')} older than what it had, dead-lettered ${delta('switchboard_dead_letters_total')}`,
+    );
+    assert.equal(delta('switchboard_messages_received_total'), sent);
   });
 });

@@ -129,6 +129,18 @@ describe('loadConfig', () => {
     assert.equal(find(list, 'plugins.bad.enabled').message, 'must be a boolean');
   });
 
+  it('suggests the nearest name for a misspelt key, plugin option or plugin name', async () => {
+    const list = await problems({
+      brokr: {},
+      log: { levle: 'debug' },
+      plugins: { homelnik: {}, 'sensor-threshold': { module: SENSOR_THRESHOLD, treshold: 3 } },
+    });
+    assert.match(find(list, 'brokr').message, /^is not a known option \(did you mean "broker"\?\); known: \$schema, broker, /);
+    assert.match(find(list, 'log.levle').message, /^is not a known option \(did you mean "level"\?\); known: level\b/);
+    assert.match(find(list, 'plugins.homelnik').message, /^no built-in plugin named "homelnik" \(did you mean "homelink"\?\) \(built-in: /);
+    assert.equal(find(list, 'plugins.sensor-threshold.treshold').message, 'is not a known option (did you mean "threshold"?); known: filter, sensorLevel, threshold, connection, alertPrefix');
+  });
+
   it('does not load a disabled plugin', async () => {
     const file = await writeConfig(dir.path, { plugins: { ghost: { enabled: false, module: './not-here.js' } } });
     const config = await loadConfig({ file, env: {} });
