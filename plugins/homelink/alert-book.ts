@@ -73,6 +73,11 @@ export class AlertBook {
     return at === undefined ? NONE : { phase: 'cleared', at };
   }
 
+  /** The listed alert `eventId`, or undefined when it is not listed. */
+  listed(eventId: string): Readonly<ListedAlert> | undefined {
+    return this.#listed.get(eventId);
+  }
+
   /** Applies what a message says about alert `eventId`; `owner` and `details` come with a raise. */
   apply(eventId: string, input: AlertInput, owner?: AlertOwner, details?: AlertDetails): AlertChange {
     const before = this.state(eventId);

@@ -232,7 +232,7 @@ function timestamp(payload: Record<string, unknown>): number | undefined {
 }
 
 /** An ISO 8601 date in ms since the epoch, or undefined; HomeLINK writes some dates without a zone, in UTC. */
-function isoMs(value: unknown): number | undefined {
+export function isoMs(value: unknown): number | undefined {
   if (typeof value !== 'string' || !ISO_DATE.test(value)) return undefined;
   const ms = Date.parse(HAS_ZONE.test(value) ? value : `${value}Z`);
   return Number.isFinite(ms) ? ms : undefined;

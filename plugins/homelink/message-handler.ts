@@ -4,7 +4,7 @@ import { staleness, type AlertInput, type Staleness } from './alert-status.js';
 import type { DeviceAnnouncer } from './device-announcements.js';
 import { deviceInfo, propertyInfo, unregisteredDeviceInfo, type DeviceInfo } from './device-info.js';
 import { isAlarmType, isSilence } from './event-types.js';
-import { concernsDevice, eventIdOf, parseHomelink, parseMessage, text, type HomelinkMessage } from './homelink-message.js';
+import { concernsDevice, eventIdOf, isoMs, parseHomelink, parseMessage, text, type HomelinkMessage } from './homelink-message.js';
 import { readingKind, readingUnit } from './readings.js';
 import type { RecentIds } from './recent-ids.js';
 import { larger, type Change, type DeviceRecord, type Registry } from './registry.js';
@@ -89,8 +89,12 @@ export class MessageHandler {
    */
   #isCopyOfListedAlert(m: HomelinkMessage): boolean {
     if (m.type !== 'alert' || m.eventId === undefined || isResolved(m)) return false;
-    const state = this.#d.alerts.state(m.eventId);
-    return state.phase === 'listed' && state.type === (m.eventType ?? 'UNKNOWN');
+    const listed = this.#d.alerts.listed(m.eventId);
+    const raisedDate = text(m.payload.raisedDate);
+    // The same raise (type and raisedDate) seen by another way in: REST has no actionTimestamp of its own,
+    // so its copy and MQTT's differ in time. A raise with a new raisedDate is a new raise and goes on.
+    const raised = isoMs(raisedDate);
+    return listed !== undefined && listed.eventType === (m.eventType ?? null) && raised !== undefined && raised === isoMs(listed.raisedDate);
   }
 
   /** A time from the future would order every real message after it as older: refused, so that it cannot pin an alert. */
