@@ -29,7 +29,7 @@ export type { BusEvent } from './bus.js';
 export type { RetainedTopics } from './retained.js';
 export type { StateMap } from './state-store.js';
 export type { Logger } from './logger.js';
-export { topicLevel, filterProblem, topicProblem } from './topics.js';
+export { topicLevel, filterMatches, filterProblem, topicProblem } from './topics.js';
 export { TopicTemplate, valueAt } from './topic-template.js';
 export { DEVICE_REMOVED, DEVICE_UPDATED, capabilitySchema, deviceRemovedSchema, deviceSchema } from './devices.js';
 export type { Capability, Device, DeviceRemoved } from './devices.js';

@@ -56,3 +56,19 @@ export function topicLevel(id: string): string {
   if (!UNSAFE_LEVEL.test(id)) return id.length === 0 ? '%' : id; // a lone '%' is never produced by escaping, so it cannot collide
   return id.replace(UNSAFE_LEVEL, (c) => [...Buffer.from(c)].map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join(''));
 }
+
+/**
+ * Whether `filter` (with `+` and `#`) matches `topic`, by MQTT's rules for one pair: `#` also matches the
+ * parent level (`a/#` matches `a`) and `+` one level, even an empty one. For many filters at once use the
+ * runtime's indexed matcher instead.
+ */
+export function filterMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}

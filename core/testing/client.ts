@@ -1,4 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { filterMatches } from '../topics.js';
 
 /** A message a TestClient received. */
 export interface Received {
@@ -77,16 +78,7 @@ export class TestClient {
 }
 
 /** Whether MQTT topic `filter` (with `+` and `#`) matches `topic`. */
-export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (i >= t.length) return false;
-    if (f[i] !== '+' && f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
-}
+export const topicMatches = filterMatches;
 
 /** Resolves after `ms`. Prefer waiting for what should happen (waitFor, waitUntil) to sleeping. */
 export function sleep(ms: number): Promise<void> {

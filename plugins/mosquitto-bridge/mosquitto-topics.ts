@@ -1,4 +1,5 @@
 // mosquitto 2.0.11's topic rules (lib/util_topic.c), which a bridge's remapping depends on to the byte.
+import { filterMatches } from '../../core/index.js';
 
 /** mosquitto's limit on topic levels (TOPIC_HIERARCHY_LIMIT). */
 const MAX_LEVELS = 200;
@@ -32,12 +33,5 @@ export function isValidSubscription(filter: string): boolean {
 export function topicMatches(filter: string, topic: string): boolean {
   if (topic.includes('+') || topic.includes('#')) throw new Error(`"${topic}": a received topic must not contain wildcards`);
   if ((filter.charCodeAt(0) === 36) !== (topic.charCodeAt(0) === 36)) return false;
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (i >= t.length) return false;
-    if (f[i] !== '+' && f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
+  return filterMatches(filter, topic);
 }
