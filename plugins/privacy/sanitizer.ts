@@ -60,6 +60,8 @@ export class Sanitizer {
   readonly #ids: KeyedHash | null;
   readonly #scanning: readonly Rule[];
   readonly #idCache = new Map<string, string>();
+  /** Set while JSON text is tried as text: what that finds is counted when the values are scanned. */
+  #trying = false;
 
   constructor(rules: readonly Rule[], eventsPrefix: string, tally: Tally, options: SanitizerOptions = {}) {
     this.#rules = rules;
@@ -196,9 +198,11 @@ export class Sanitizer {
   /** A payload given as text: JSON text is treated as what it encodes, other text as text. */
   #string(plan: Plan, text: string): string {
     const json = looksLikeJson(text);
-    // Without escapes, JSON's strings are its text verbatim, and no built-in detector matches across its syntax;
-    // JSON text too long to scan whole is read value by value, so that what is cut is a string, not the JSON.
-    if (plan.textSafe && (!json || (!text.includes('\\') && text.length <= this.#maxScanChars))) return this.#plainText(plan, text);
+    if (plan.textSafe && !json) return this.#plainText(plan, text);
+    // Without escapes, JSON's strings are its text verbatim and no built-in detector matches across its syntax, so
+    // text with nothing found is passed whole. A find may be a number's digits, which the values are not scanned
+    // for: then, and for JSON too long to scan whole (what is cut must be a string, not the JSON), value by value.
+    if (plan.textSafe && !text.includes('\\') && text.length <= this.#maxScanChars && this.#findsNothing(plan, text)) return text;
     if (json) {
       let parsed: unknown;
       try {
@@ -210,6 +214,15 @@ export class Sanitizer {
       return out === parsed ? text : JSON.stringify(out);
     }
     return this.#plainText(plan, text);
+  }
+
+  #findsNothing(plan: Plan, text: string): boolean {
+    this.#trying = true;
+    try {
+      return this.#plainText(plan, text) === text;
+    } finally {
+      this.#trying = false;
+    }
   }
 
   /** Text that is not JSON has no fields: only the scanning rules apply. */
@@ -268,7 +281,7 @@ export class Sanitizer {
     const count = rule.action === 'hash' ? () => this.#tally.hashed(rule) : () => this.#tally.masked(rule);
     return (value, kind) => {
       const out = replace(value, kind);
-      if (out !== value) count();
+      if (out !== value && !this.#trying) count();
       return out;
     };
   }

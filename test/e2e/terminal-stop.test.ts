@@ -28,8 +28,14 @@ describe('Ctrl-C on `npm start` in a terminal', () => {
       state: { dir: './state', fsync: false },
       plugins: { homelink: { topicRoot: 'joe_bloggs' } },
     });
-    const command = `npm start -- --config '${config}'`;
-    const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'dumb' } });
+    // `script` runs the command with $SHELL -c; `exec` makes npm the pseudo-terminal's foreground process itself,
+    // as under an interactive shell, whichever shell that is (dash, unlike bash, would wait and die of the ^C).
+    const command = `exec npm start -- --config '${config}'`;
+    const child = spawn('script', ['-qefc', command, '/dev/null'], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, TERM: 'dumb', SHELL: '/bin/sh' },
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

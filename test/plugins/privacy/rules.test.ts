@@ -169,6 +169,15 @@ describe('privacy: payloads', () => {
     assert.equal(fromText.includes('@'), false);
   });
 
+  it('leaves a number in JSON text whose digits look like a phone number as the number it is, as for the value', () => {
+    const { sanitizer: s } = sanitizer(MASK_ALL);
+    for (const value of [{ payload: 0.0000010000000000000002 }, { n: 447700900123, note: 'call 07700 900123' }]) {
+      const fromText = s.message(message('t', JSON.stringify(value)))!.payload as string;
+      assert.deepEqual(JSON.parse(fromText), s.message(message('t', value))!.payload);
+    }
+    assert.equal(s.message(message('t', '{"n":447700900123}'))!.payload, '{"n":447700900123}');
+  });
+
   it('scans plain text and UTF-8 buffers; passes a payload that is not UTF-8 as it is and counts it', () => {
     const { sanitizer: s, tally } = sanitizer(MASK_ALL);
     assert.equal(s.message(message('t', 'call 07700 900123'))!.payload, `call ${'*'.repeat(12)}`);
