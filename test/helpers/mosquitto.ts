@@ -166,7 +166,7 @@ export class Mosquitto {
 }
 
 /** Whether a TCP connection to the port succeeds (the listener is up). */
-function accepts(port: number): Promise<boolean> {
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
     socket.once('connect', () => {
