@@ -231,7 +231,12 @@ export class Connection {
       clearTimeout(this.#stableTimer);
       const connectedAt = this.#connectedAt;
       this.#connectedAt = 0;
-      if (connectedAt === 0 || this.#status === 'closed') return;
+      if (this.#status === 'closed') return;
+      if (connectedAt === 0) {
+        // Ended before a CONNACK with no error to say why: RabbitMQ before 3.13 does just that to MQTT 5 clients.
+        if (!this.#scheduled) this.#unanswered(client);
+        return;
+      }
       if (Date.now() - connectedAt < this.config.reconnect.stableAfter * 1000) this.#shortLived(connectedAt);
       if (!this.#scheduled) this.#schedule(client, false);
     });
@@ -474,6 +479,15 @@ export class Connection {
     const seconds = refused ? minDelay : this.#delay;
     client.options.reconnectPeriod = Math.max(100, Math.round(seconds * (0.8 + Math.random() * 0.4) * 1000));
     this.#log.info({ url: this.safeUrl, nextAttemptInSeconds: client.options.reconnectPeriod / 1000 }, 'reconnecting');
+  }
+
+  #unanswered(client: MqttClient): void {
+    const version = this.config.protocolVersion;
+    const reason = `the connection ended before the broker accepted it (no CONNACK): check that the broker speaks MQTT ${version} (RabbitMQ before 3.13 speaks 3.1.1 only) and lets this client in`;
+    const repeated = reason === this.#lastError;
+    this.#lastError = reason;
+    this.#log[repeated ? 'debug' : 'warn']({ url: this.safeUrl, protocolVersion: version }, `connection error: ${reason}`);
+    this.#schedule(client, false);
   }
 
   /** The connection held for stableAfter: the next failure starts the back-off afresh. */
