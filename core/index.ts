@@ -33,6 +33,8 @@ export { topicLevel, filterMatches, filterProblem, topicProblem } from './topics
 export { TopicTemplate, valueAt } from './topic-template.js';
 export { DEVICE_REMOVED, DEVICE_UPDATED, capabilitySchema, deviceRemovedSchema, deviceSchema } from './devices.js';
 export type { Capability, Device, DeviceRemoved } from './devices.js';
+export { BRIDGE_UPDATED, bridgeStatusSchema } from './bridges.js';
+export type { BridgeStatus } from './bridges.js';
 export type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 export { checkHttpAuth, httpAuthSchema } from './http-auth.js';
 export type { AuthResult, HttpAuth } from './http-auth.js';

@@ -94,9 +94,9 @@ export const coreSchema = {
         exclude: {
           type: 'array',
           items: { type: 'string' },
-          default: ['device_updated', 'device_removed'],
+          default: ['device_updated', 'device_removed', 'bridge_updated'],
           description:
-            'Event types not to publish. By default the device registry\'s announcements: plugins exchange them, and every start repeats one for every device (10 000 devices: 10 000 messages at once). Set [] to publish them too.',
+            'Event types not to publish. By default the device registry\'s announcements (plugins exchange them, and every start repeats one for every device: 10 000 devices, 10 000 messages at once) and the bridges\' state (it follows the traffic it counts, so a bridge that carries the events would keep itself busy). Set [] to publish them too.',
         },
         statusTopic: {
           type: 'string',

@@ -23,6 +23,16 @@ export interface BoardDevice {
   condition: Condition;
   /** Latest state published for it, null until one is. */
   state: Record<string, unknown> | null;
+  /** Its other capabilities' values, read from the state (undefined until published). */
+  values: BoardValue[];
+}
+
+export interface BoardValue {
+  key: string;
+  name: string;
+  type: string;
+  value?: unknown;
+  unit?: string;
 }
 
 export interface BoardHub extends BoardDevice {
@@ -31,8 +41,10 @@ export interface BoardHub extends BoardDevice {
 
 export interface Board {
   hubs: BoardHub[];
-  /** Devices whose hub is not known. */
+  /** Devices with an alarm whose hub is not known. */
   unattached: BoardDevice[];
+  /** Devices with no alarm and no known hub, e.g. PlaceOS systems: shown apart from the alarm board. */
+  others: BoardDevice[];
 }
 
 interface Entry {
@@ -86,11 +98,13 @@ export class AlarmBoard {
   snapshot(): Board {
     const hubs = new Map<string, BoardHub>();
     const unattached: BoardDevice[] = [];
-      for (const entry of this.#devices.values()) if (entry.device.kind === 'hub') hubs.set(entry.device.id, { ...view(entry), devices: [] });
+    const others: BoardDevice[] = [];
+    for (const entry of this.#devices.values()) if (entry.device.kind === 'hub') hubs.set(entry.device.id, { ...view(entry), devices: [] });
     for (const entry of this.#devices.values()) {
       if (entry.device.kind === 'hub') continue;
       const hub = entry.device.via === undefined ? undefined : hubs.get(entry.device.via);
-      (hub ? hub.devices : unattached).push(view(entry));
+      if (hub) hub.devices.push(view(entry));
+      else (entry.device.capabilities.some((c) => c.type === 'alarm') ? unattached : others).push(view(entry));
     }
     const order = (a: BoardDevice, b: BoardDevice): number => RANK[b.condition] - RANK[a.condition] || a.name.localeCompare(b.name);
     for (const hub of hubs.values()) {
@@ -99,7 +113,7 @@ export class AlarmBoard {
       if (hub.devices[0] && RANK[hub.devices[0].condition] > RANK[hub.condition]) hub.condition = hub.devices[0].condition;
     }
     const sortedHubs = [...hubs.values()].sort(order);
-    return { hubs: sortedHubs, unattached: unattached.sort(order) };
+    return { hubs: sortedHubs, unattached: unattached.sort(order), others: others.sort((a, b) => a.name.localeCompare(b.name)) };
   }
 }
 
@@ -125,7 +139,16 @@ function view(entry: Entry): BoardDevice {
   const details = capability?.attributesField ? at(state, capability.attributesField) : undefined;
   const alerts = Array.isArray(details) ? details.filter((a): a is Record<string, unknown> => a !== null && typeof a === 'object') : [];
   const alarm = value === 'ON' || value === true;
-  const out: BoardDevice = { id: device.id, name: device.name, kind: device.kind, source: entry.source, alarm, alerts, condition: conditionOf(alarm, alerts), state };
+  const values = device.capabilities
+    .filter((c) => c.type !== 'alarm' && c.field !== undefined)
+    .map((c) => {
+      const v: BoardValue = { key: c.key, name: c.name ?? c.key, type: c.type };
+      const value = at(state, c.field!);
+      if (value !== undefined) v.value = value;
+      if (c.unit !== undefined) v.unit = c.unit;
+      return v;
+    });
+  const out: BoardDevice = { id: device.id, name: device.name, kind: device.kind, source: entry.source, alarm, alerts, condition: conditionOf(alarm, alerts), state, values };
   if (device.model) out.model = device.model;
   if (device.area) out.area = device.area;
   return out;

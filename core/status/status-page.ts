@@ -7,6 +7,7 @@ import { checkHttpAuth, isLoopbackAddress } from '../http-auth.js';
 import type { Logger } from '../logger.js';
 import type { Pipeline } from '../pipeline.js';
 import { AlarmBoard } from './alarm-board.js';
+import { BridgeBoard } from './bridge-board.js';
 
 /** The page's files, served as they are: no build step. From dist/core/status/ back to the sources' folder. */
 const PUBLIC = new URL('../../../core/status/public/', import.meta.url);
@@ -30,7 +31,8 @@ interface TailEvent {
 }
 
 /**
- * The status page: connections, plugins, the alarm board and a live tail of events, read-only. Events
+ * The status page: connections, plugins, the alarm board, other devices (e.g. PlaceOS systems), bridges and a
+ * live tail of events, read-only. Events
  * are taken from the bus, i.e. after every transform and guard (what publishers see, privacy applied),
  * and device states from what is published, after the guards too. Served to loopback clients when
  * http.auth is none; with http.auth set, to whoever authenticates.
@@ -40,10 +42,11 @@ export class StatusPage {
   readonly #health: Health;
   readonly #log: Logger;
   readonly #board = new AlarmBoard();
+  readonly #bridges = new BridgeBoard();
   readonly #recent: TailEvent[] = [];
   readonly #exclude: ReadonlySet<string>;
   readonly #clients = new Set<ServerResponse>();
-  #boardDirty = false;
+  readonly #dirty = new Set<'board' | 'bridges'>();
   #healthTimer: NodeJS.Timeout | null = null;
   #lastHealth = '';
 
@@ -55,7 +58,7 @@ export class StatusPage {
     pipeline.bus.on('*', (event) => this.#event(event));
     pipeline.onPublished((connection, topic, body) => {
       try {
-        if (this.#board.published(connection, topic, body)) this.#boardChanged();
+        if (this.#board.published(connection, topic, body)) this.#changed('board');
       } catch (err) {
         this.#log.error({ err, topic }, 'the status page could not read a device state');
       }
@@ -87,7 +90,7 @@ export class StatusPage {
   }
 
   #snapshot(): Record<string, unknown> {
-    return { health: this.#health.report(), board: this.#board.snapshot(), events: this.#recent };
+    return { health: this.#health.report(), board: this.#board.snapshot(), bridges: this.#bridges.snapshot(), events: this.#recent };
   }
 
   #stream(req: IncomingMessage, res: ServerResponse): void {
@@ -105,7 +108,8 @@ export class StatusPage {
   }
 
   #event(event: BusEvent): void {
-    if (this.#board.event(event)) this.#boardChanged();
+    if (this.#board.event(event)) this.#changed('board');
+    if (this.#bridges.event(event)) this.#changed('bridges');
     if (this.#exclude.has(event.type)) return;
     const tail: TailEvent = { type: event.type, source: event.source, time: event.time, data: event.data };
     if (event.id !== undefined) tail.id = event.id;
@@ -120,12 +124,12 @@ export class StatusPage {
   }
 
   /** A burst of changes (a replay, every device announced at start) is sent once, at the end of the turn. */
-  #boardChanged(): void {
-    if (this.#boardDirty || this.#clients.size === 0) return;
-    this.#boardDirty = true;
+  #changed(what: 'board' | 'bridges'): void {
+    if (this.#dirty.has(what) || this.#clients.size === 0) return;
+    this.#dirty.add(what);
     setImmediate(() => {
-      this.#boardDirty = false;
-      this.#broadcast('board', this.#board.snapshot());
+      this.#dirty.delete(what);
+      this.#broadcast(what, what === 'board' ? this.#board.snapshot() : this.#bridges.snapshot());
     });
   }
 

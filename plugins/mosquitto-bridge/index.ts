@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { definePlugin } from '../../core/index.js';
+import { BridgeStatusReporter } from './bridge-status.js';
 import { exportCommand, importCommand } from './conf-commands.js';
 import { Forwarder } from './forwarder.js';
 import { BridgeMetrics } from './metrics.js';
@@ -26,7 +27,10 @@ export default definePlugin({
       const loopId = options.loopId ?? `${hostname()}.${options.name}`;
       const metrics = new BridgeMetrics(ctx, options.name);
       new Forwarder(ctx, options, topics, metrics, local, remote, loopId).install();
-      const notificationTopic = installNotifications(ctx, options, local, remote);
+      let reporter: BridgeStatusReporter | undefined;
+      const notificationTopic = installNotifications(ctx, options, local, remote, (payload) => reporter?.notified(payload));
+      reporter = new BridgeStatusReporter(ctx, options.name, metrics, local, remote, notificationTopic);
+      reporter.install();
       remote.onConnect(() => metrics.connected(true));
       remote.onDisconnect(() => metrics.connected(false));
       warnAboutProtocol(ctx.log, options, topics, local, remote);

@@ -11,7 +11,10 @@ export class BridgeMetrics {
   readonly #queue;
   readonly #up;
   readonly totals = { out: 0, in: 0, dropped: 0, loopsBroken: 0, queueDepth: 0 };
+  /** Messages dropped, by reason (`loop` for loopsBroken). */
+  readonly dropReasons: Partial<Record<DropReason | 'loop', number>> = {};
   readonly #bridge: string;
+  #onChange: () => void = () => {};
 
   constructor(ctx: PluginContext, bridge: string) {
     this.#bridge = bridge;
@@ -24,24 +27,35 @@ export class BridgeMetrics {
     this.#up.labels(bridge).set(0);
   }
 
+  /** Called after every change of the numbers. */
+  onChange(listener: () => void): void {
+    this.#onChange = listener;
+  }
+
   forwarded(way: Way): void {
     this.totals[way]++;
     this.#forwarded.labels(this.#bridge, way).inc();
+    this.#onChange();
   }
 
   dropped(reason: DropReason): void {
     this.totals.dropped++;
+    this.dropReasons[reason] = (this.dropReasons[reason] ?? 0) + 1;
     this.#dropped.labels(this.#bridge, reason).inc();
+    this.#onChange();
   }
 
   loopBroken(): void {
     this.totals.loopsBroken++;
+    this.dropReasons.loop = (this.dropReasons.loop ?? 0) + 1;
     this.#loops.labels(this.#bridge).inc();
+    this.#onChange();
   }
 
   queued(delta: 1 | -1): void {
     this.totals.queueDepth += delta;
     this.#queue.labels(this.#bridge).set(this.totals.queueDepth);
+    this.#onChange();
   }
 
   connected(up: boolean): void {

@@ -12,7 +12,13 @@ export function defaultNotificationTopic(clientId: string): string {
  * a DISCONNECT, so the remote fires the will even at a clean stop; Switchboard disconnects cleanly (which discards
  * the will), so it publishes `0` to the remote itself before it stops.
  */
-export function installNotifications(ctx: PluginContext, options: BridgeOptions, local: ConnectionHandle, remote: ConnectionHandle): string | undefined {
+export function installNotifications(
+  ctx: PluginContext,
+  options: BridgeOptions,
+  local: ConnectionHandle,
+  remote: ConnectionHandle,
+  publishedLocally: (payload: '0' | '1') => void = () => {},
+): string | undefined {
   if (!options.notifications) return undefined;
   const topic = options.notificationTopic ?? defaultNotificationTopic(remote.clientId);
   const toRemote = !options.notificationsLocalOnly;
@@ -20,6 +26,7 @@ export function installNotifications(ctx: PluginContext, options: BridgeOptions,
   const publish = (connection: ConnectionHandle, payload: '0' | '1', retain: boolean): void => {
     try {
       ctx.publish(topic, payload, { connection: connection.name, qos: 1, retain });
+      if (connection === local) publishedLocally(payload);
     } catch (err) {
       ctx.log.warn({ err, bridge: options.name, topic }, 'could not publish the bridge state');
     }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startBroker, TestClient, type TestBroker } from '../../core/testing/index.js';
 import { Harness } from '../helpers/harness.js';
 import { fixture, tempDir } from '../helpers/paths.js';
 
@@ -13,7 +14,17 @@ interface FixtureLine {
   note: string;
   topic: string;
   payload: unknown;
+  retain?: boolean;
 }
+
+async function fixtureLines(...path: string[]): Promise<FixtureLine[]> {
+  return (await readFile(fixture(...path), 'utf8'))
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as FixtureLine);
+}
+
+const EMAIL = /[\w.+-]+@[\w-]+(\.[\w-]+)+/g;
 
 /**
  * What a fixture line's note says its alert becomes: `alertstatus X` or `back to X` (an alertstatus), or
@@ -57,10 +68,7 @@ describe('The status page in a browser (headless Chromium)', () => {
   });
 
   it('shows connections and plugins, then follows the HomeLINK fixtures: the alarm appears, goes to CANCEL and clears, without a reload', async () => {
-    const lines = (await readFile(fixture('plugins', 'homelink', 'fixtures', 'stream.jsonl'), 'utf8'))
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as FixtureLine);
+    const lines = await fixtureLines('plugins', 'homelink', 'fixtures', 'stream.jsonl');
     const runtime = await h.start({
       plugins: {
         privacy: { rules: [{ name: 'emails', detectors: ['email'], action: 'mask' }] },
@@ -107,12 +115,122 @@ describe('The status page in a browser (headless Chromium)', () => {
     // The live tail shows events after privacy: the notification's email masked, never raw.
     await page.locator('#events tr[data-event="homelink_notification"]').first().waitFor();
     const tail = await page.locator('#events').innerText();
-    const emails = new Set(lines.flatMap((l) => JSON.stringify(l.payload).match(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g) ?? []));
+    const emails = new Set(lines.flatMap((l) => JSON.stringify(l.payload).match(EMAIL) ?? []));
     assert.ok(emails.size > 0, 'the fixtures hold an email address');
     for (const email of emails) assert.ok(!tail.includes(email), `${email} is not in the tail raw`);
     assert.match(tail, /homelink_alert/);
     assert.equal(loads, 0, 'the page was never reloaded');
     await page.screenshot({ path: join(ARTIFACTS, 'status-page.png'), fullPage: true });
+  });
+
+  it('shows PlaceOS systems as their messages arrive, named from metadata, values after privacy, without a reload', async () => {
+    const lines = await fixtureLines('plugins', 'placeos', 'fixtures', 'stream.jsonl');
+    const runtime = await h.start({
+      plugins: {
+        privacy: { rules: [{ name: 'people', detectors: ['email', 'phone'], action: 'mask' }] },
+        placeos: {},
+      },
+    });
+    await page.goto(`${runtime.runtime.http.url}/`);
+    let loads = 0;
+    page.on('load', () => loads++);
+    await page.locator('#plugins tr[data-plugin="placeos"] .badge', { hasText: 'running' }).waitFor();
+    assert.equal(await page.locator('#devices-section').isHidden(), true, 'no systems yet: the section is hidden');
+
+    const line = (pattern: RegExp): FixtureLine => {
+      const found = lines.find((l) => pattern.test(l.topic));
+      assert.ok(found, `the fixtures have a line on ${pattern}`);
+      return found;
+    };
+    const send = (l: FixtureLine): Promise<void> => h.client.publish(l.topic, l.payload as object, { retain: l.retain ?? false });
+    const nameOf = (l: FixtureLine): string => {
+      const p = l.payload as { name?: string; value?: { name?: string } };
+      return (p.value?.name ?? p.name)!;
+    };
+    const system = (name: string) => page.locator('#devices .system', { has: page.locator('.hub-name', { hasText: name }) });
+    const row = (name: string, capability: string) => system(name).locator('tr', { has: page.locator('td', { hasText: capability }) });
+
+    // The deployed shape: metadata, then a display's power, an object value, the same status removed, a booking.
+    const huddle = nameOf(line(/^placeos\/org\/metadata\/cs-9445$/));
+    for (const l of [line(/metadata\/cs-9445$/), line(/metadata\/12345$/), line(/\/power$/)]) await send(l);
+    await row(huddle, "M'Odule 1 power").locator('td', { hasText: /^ON$/ }).waitFor();
+    assert.equal(await page.locator('#devices-section').isVisible(), true);
+    const inputs = lines.filter((l) => l.topic.endsWith('/inputs'));
+    assert.equal(inputs.length, 2, 'the fixtures set a status, then remove it');
+    await send(inputs[0]!);
+    await row(huddle, "M'Odule 1 inputs").locator('td', { hasText: 'hdmi' }).waitFor();
+    await send(inputs[1]!);
+    await row(huddle, "M'Odule 1 inputs").waitFor({ state: 'detached' });
+    const booking = line(/current_booking$/);
+    await send(booking);
+    await row(huddle, 'Bookings 1 current_booking').locator('td', { hasText: 'Quarterly review' }).waitFor();
+    const card = await system(huddle).innerText();
+    const emails = JSON.stringify(booking.payload).match(EMAIL) ?? [];
+    assert.ok(emails.length > 0, 'the booking holds an email address');
+    for (const email of emails) assert.ok(!card.includes(email), `${email} is not on the page raw: ${card}`);
+
+    // The documented shape: ms, values as serialized JSON strings.
+    const vc = nameOf(line(/^placeos\/acme\/metadata\/sys-vc1$/));
+    for (const l of lines.filter((l) => l.topic.startsWith('placeos/acme/'))) await send(l);
+    await row(vc, 'Display 1 power').locator('td', { hasText: /^ON$/ }).waitFor();
+    await row(vc, 'VidConf 1 call_status').locator('td', { hasText: 'connected' }).waitFor();
+    assert.ok(!(await system(vc).innerText()).includes('+44 20 7946 0958'), 'the phone number is masked');
+
+    assert.equal(await page.locator('#alarms [data-device^="placeos_"]').count(), 0, 'systems are not on the alarm board');
+    assert.equal(loads, 0, 'the page was never reloaded');
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'status-page-placeos.png'), fullPage: true });
+  });
+
+  it('shows a bridge between two brokers: its connections, what it forwards each way, echoes dropped and its notifications, without a reload', async () => {
+    let remote: TestBroker | undefined = await startBroker();
+    const port = remote.port;
+    let far: TestClient | undefined;
+    try {
+      const runtime = await h.start({
+        connections: { cloud: { url: remote.url, reconnect: { minDelay: 0.1, maxDelay: 0.5 } } },
+        // A plain aedes refuses clients' publishes under $SYS/ (mosquitto's default topic; the embedded broker allows Switchboard's own).
+        plugins: { 'mosquitto-bridge': { bridges: [{ name: 'to-cloud', remote: 'cloud', notificationTopic: 'bridges/to-cloud/state', topics: ['up/# out 1', 'down/# in 1', 'echo/# both 0'] }] } },
+      });
+      await page.goto(`${runtime.runtime.http.url}/`);
+      let loads = 0;
+      page.on('load', () => loads++);
+      const bridge = page.locator('#bridges tr[data-bridge="to-cloud"]');
+      await bridge.locator('td[data-side="local"] .badge', { hasText: 'connected' }).waitFor();
+      await bridge.locator('td[data-side="cloud"] .badge', { hasText: 'connected' }).waitFor();
+      await page.locator('#bridges tr[data-bridge="to-cloud"][data-notification="1"]').waitFor();
+      assert.match(await bridge.innerText(), /bridges\/to-cloud\/state/, 'the notification topic is shown');
+
+      far = await TestClient.connect(remote.url);
+      await far.subscribe('up/#');
+      for (let i = 0; i < 3; i++) await h.client.publish(`up/sensor/${i}`, `${i}`);
+      await far.waitForCount('up/#', 3);
+      await bridge.locator('[data-forwarded="out"]', { hasText: /→ 3$/ }).waitFor();
+      for (let i = 0; i < 2; i++) await far.publish(`down/command/${i}`, `${i}`);
+      await h.client.waitForCount('down/#', 2);
+      await bridge.locator('[data-forwarded="in"]', { hasText: /← 2$/ }).waitFor();
+      // A both-way line on a 3.1.1 broker without bridge mode: the remote sends the copy back, and the bridge drops it.
+      await h.client.publish('echo/ping', 'x', { qos: 0 });
+      await bridge.locator('[data-dropped="echo"]', { hasText: /: 1$/ }).waitFor();
+      await bridge.locator('[data-dropped="loop"]', { hasText: /: 0$/ }).waitFor();
+      await bridge.locator('[data-forwarded="out"]', { hasText: /→ 4$/ }).waitFor();
+      await page.screenshot({ path: join(ARTIFACTS, 'status-page-bridge.png'), fullPage: true });
+
+      // The remote broker goes away, then returns on the same port.
+      await far.close();
+      far = undefined;
+      await remote.close();
+      remote = undefined;
+      await bridge.locator('td[data-side="cloud"] .badge', { hasText: /^(?!connected$)/ }).waitFor();
+      await page.locator('#bridges tr[data-bridge="to-cloud"][data-notification="0"]').waitFor();
+      remote = await startBroker(port);
+      await page.locator('#bridges tr[data-bridge="to-cloud"][data-notification="1"]').waitFor({ timeout: 20000 });
+      await bridge.locator('td[data-side="cloud"] .badge', { hasText: /^connected$/ }).waitFor();
+      assert.equal(loads, 0, 'the page was never reloaded');
+    } finally {
+      await far?.close();
+      await remote?.close();
+    }
   });
 
   it('is refused without the credentials when http.auth is set, and served with them', async () => {

@@ -64,3 +64,30 @@ describe('Status page: the alarm board', () => {
     assert.deepEqual(board.snapshot().unattached.map((d) => d.id), ['lone']);
   });
 });
+
+describe('Status page: devices without an alarm', () => {
+  it('lists a device with no alarm and no hub apart from the alarm board, with its values read from its state', () => {
+    const board = new AlarmBoard();
+    const system: Device = {
+      id: 'room',
+      kind: 'device',
+      name: 'Room',
+      model: 'System',
+      connection: 'local',
+      stateTopic: 'state/room',
+      capabilities: [
+        { key: 'power', type: 'binary', name: 'Display power', field: 'power' },
+        { key: 'temp', type: 'measurement', name: 'Temperature', unit: '°C', field: 'env.temp' },
+        { key: 'calls', type: 'events', topic: 'events/room' },
+      ],
+    };
+    board.event(event(DEVICE_UPDATED, system));
+    let { unattached, others } = board.snapshot();
+    assert.deepEqual(unattached, []);
+    assert.deepEqual(others.map((d) => d.values), [[{ key: 'power', name: 'Display power', type: 'binary' }, { key: 'temp', name: 'Temperature', type: 'measurement', unit: '°C' }]]);
+    assert.equal(state(board, 'room', { power: 'ON', env: { temp: 21.5 } }), true);
+    ({ others } = board.snapshot());
+    assert.deepEqual(others[0]!.values.map((v) => [v.key, v.value]), [['power', 'ON'], ['temp', 21.5]]);
+    assert.equal(board.snapshot().hubs.length, 0);
+  });
+});

@@ -203,9 +203,9 @@ describe('Pipeline (handlers, transforms, guards, publishers) over a real broker
     assert.equal(h.client.on('sb/ev/quiet').length, 0);
   });
 
-  it('leaves the device registry\'s announcements out by default', async () => {
+  it('leaves the device registry\'s announcements and the bridges\' state out by default', async () => {
     await h.start({ plugins: { echo: plugin('echo') } });
-    for (const type of ['device_updated', 'device_removed', 'other']) await h.client.publish(`in/${type}`, 'x');
+    for (const type of ['device_updated', 'device_removed', 'bridge_updated', 'other']) await h.client.publish(`in/${type}`, 'x');
     await sync();
     assert.deepEqual(h.client.on('switchboard/events/+').map((m) => m.topic), ['switchboard/events/other', 'switchboard/events/sync']);
   });

@@ -2,7 +2,7 @@
 'use strict';
 
 const MAX_ROWS = 200;
-const state = { health: null, board: { hubs: [], unattached: [] }, events: [] };
+const state = { health: null, board: { hubs: [], unattached: [], others: [] }, bridges: [], events: [] };
 
 function $(id) {
   return document.getElementById(id);
@@ -20,7 +20,7 @@ function el(tag, attrs, ...children) {
 }
 
 const OK = new Set(['connected', 'running', 'ok']);
-const BAD = new Set(['failed', 'offline', 'closed', 'unhealthy', 'stopped']);
+const BAD = new Set(['failed', 'offline', 'closed', 'unhealthy', 'stopped', 'disconnected']);
 
 function badge(text, tone) {
   const t = tone || (OK.has(text) ? 'ok' : BAD.has(text) ? 'bad' : 'warn');
@@ -98,9 +98,10 @@ function deviceView(d) {
 
 function renderBoard() {
   const { hubs, unattached } = state.board;
+  renderDevices();
   const box = $('alarms');
   if (hubs.length === 0 && unattached.length === 0) {
-    box.replaceChildren(el('p', { class: 'muted' }, 'No devices announced yet.'));
+    box.replaceChildren(el('p', { class: 'muted' }, 'No alarm devices announced yet.'));
     return;
   }
   const cards = hubs.map((hub) => {
@@ -118,6 +119,69 @@ function renderBoard() {
   });
   if (unattached.length) cards.push(el('div', { class: 'hub', 'data-hub': '' }, el('div', { class: 'hub-head' }, el('span', { class: 'hub-name' }, 'Other devices')), unattached.map(deviceView)));
   box.replaceChildren(el('div', { class: 'hubs' }, cards));
+}
+
+function valueText(v) {
+  if (v.value === undefined || v.value === null) return el('span', { class: 'muted' }, '—');
+  const text = typeof v.value === 'string' ? v.value : JSON.stringify(v.value);
+  return v.unit ? `${text} ${v.unit}` : text;
+}
+
+/** Devices with no alarm and no hub (PlaceOS systems, say): each with its capabilities' values as published. */
+function renderDevices() {
+  const others = state.board.others || [];
+  $('devices-section').hidden = others.length === 0;
+  const cards = others.map((d) =>
+    el(
+      'div',
+      { class: 'hub system', 'data-device': d.id },
+      el('div', { class: 'hub-head' }, el('span', { class: 'hub-name' }, d.name), el('span', { class: 'muted small' }, [d.model, d.source].filter(Boolean).join(' · '))),
+      d.values.length
+        ? el('table', { class: 'values' }, el('tbody', {}, d.values.map((v) => el('tr', { 'data-value': v.key }, el('td', {}, v.name), el('td', { class: 'mono' }, valueText(v))))))
+        : el('div', { class: 'muted small' }, 'No values yet.'),
+    ),
+  );
+  $('devices').replaceChildren(el('div', { class: 'hubs' }, cards));
+}
+
+/** A bridge's side: its connection as the Connections table shows it (the bridge's own word until the next health report). */
+function bridgeSide(side) {
+  const conn = state.health && state.health.connections[side.connection];
+  const text = conn ? conn.state : side.connected ? 'connected' : 'disconnected';
+  return el('td', { 'data-side': side.connection }, side.connection, ' ', badge(text));
+}
+
+const DROPS = { loop: 'loops', echo: 'echoes', offline: 'other side down', refused: 'refused', no_route: 'no route' };
+
+function renderBridges() {
+  $('bridges-section').hidden = state.bridges.length === 0;
+  $('bridges').tBodies[0].replaceChildren(
+    ...state.bridges.map((b) => {
+      const drops = ['loop', 'echo', ...Object.keys(b.dropped).filter((r) => r !== 'loop' && r !== 'echo')].map((r) =>
+        el('div', { 'data-dropped': r }, `${DROPS[r] || r}: `, el('span', { class: 'mono' }, String(b.dropped[r] || 0))),
+      );
+      const n = b.notification;
+      const notification = n
+        ? el('td', {}, n.state === null ? badge('not yet', 'warn') : badge(n.state === '1' ? '1 · up' : '0 · down', n.state === '1' ? 'ok' : 'bad'), el('div', { class: 'mono small muted' }, n.topic))
+        : el('td', { class: 'muted' }, 'off');
+      return el(
+        'tr',
+        { 'data-bridge': b.name, 'data-notification': n ? String(n.state) : 'off' },
+        el('td', {}, b.name, el('div', { class: 'muted small' }, b.source)),
+        bridgeSide(b.local),
+        bridgeSide(b.remote),
+        el(
+          'td',
+          {},
+          el('div', { 'data-forwarded': 'out' }, 'out → ', el('span', { class: 'mono' }, String(b.forwarded.out))),
+          el('div', { 'data-forwarded': 'in' }, 'in ← ', el('span', { class: 'mono' }, String(b.forwarded.in))),
+          b.queued ? el('div', { class: 'muted small' }, `${b.queued} awaiting acknowledgement`) : null,
+        ),
+        el('td', {}, drops),
+        notification,
+      );
+    }),
+  );
 }
 
 function eventRow(e) {
@@ -154,14 +218,21 @@ function connect() {
     const snap = JSON.parse(m.data);
     state.health = snap.health;
     state.board = snap.board;
+    state.bridges = snap.bridges;
     state.events = snap.events;
     renderHealth();
     renderBoard();
+    renderBridges();
     renderEvents();
   });
   stream.addEventListener('health', (m) => {
     state.health = JSON.parse(m.data);
     renderHealth();
+    renderBridges();
+  });
+  stream.addEventListener('bridges', (m) => {
+    state.bridges = JSON.parse(m.data);
+    renderBridges();
   });
   stream.addEventListener('board', (m) => {
     state.board = JSON.parse(m.data);
