@@ -18,6 +18,8 @@ const FILES: Readonly<Record<string, [file: string, type: string]>> = {
 };
 const STREAM = '/status/stream';
 const SNAPSHOT = '/status/state';
+/** Which credential the page must send: {type, header} (no secret), for the page to ask for it. */
+const AUTH = '/status/auth';
 /** Events kept for a page that opens now. */
 const RECENT = 200;
 const HEALTH_EVERY_MS = 1000;
@@ -35,7 +37,8 @@ interface TailEvent {
  * live tail of events, read-only. Events
  * are taken from the bus, i.e. after every transform and guard (what publishers see, privacy applied),
  * and device states from what is published, after the guards too. Served to loopback clients when
- * http.auth is none; with http.auth set, to whoever authenticates.
+ * http.auth is none; with http.auth set, to whoever authenticates (under apiKey and bearer, the page's
+ * static files to anyone: its state only with the credential).
  */
 export class StatusPage {
   readonly #config: RuntimeConfig;
@@ -66,20 +69,27 @@ export class StatusPage {
   }
 
   handles(path: string): boolean {
-    return path in FILES || path === STREAM || path === SNAPSHOT;
+    return path in FILES || path === STREAM || path === SNAPSHOT || path === AUTH;
   }
 
   async serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const auth = this.#config.core.http.auth;
-    if ((auth.type ?? 'none') === 'none' && !isLoopbackAddress(req.socket.remoteAddress)) {
+    const type = auth.type ?? 'none';
+    if (type === 'none' && !isLoopbackAddress(req.socket.remoteAddress)) {
       return plain(res, 403, 'The status page is served to loopback clients only; set http.auth to serve it to others.');
     }
-    const allowed = checkHttpAuth(req, auth);
-    if (!allowed.ok) return plain(res, allowed.status, allowed.reason, allowed.headers);
+    // A browser sends an API key or a bearer token only when a script adds it: the page's own files, which hold
+    // no state, are served to anyone, and the page asks for the key or token and sends it with its requests.
+    const open = path === AUTH || ((type === 'apiKey' || type === 'bearer') && path in FILES);
+    if (!open) {
+      const allowed = checkHttpAuth(req, auth);
+      if (!allowed.ok) return plain(res, allowed.status, allowed.reason, allowed.headers);
+    }
+    if (path === AUTH) return send(res, 200, 'application/json', JSON.stringify(type === 'apiKey' ? { type, header: auth.header ?? 'x-api-key' } : { type }));
     if (path === STREAM) return this.#stream(req, res);
     if (path === SNAPSHOT) return send(res, 200, 'application/json', JSON.stringify(this.#snapshot()));
-    const [file, type] = FILES[path]!;
-    send(res, 200, type, await readFile(new URL(file, PUBLIC)));
+    const [file, contentType] = FILES[path]!;
+    send(res, 200, contentType, await readFile(new URL(file, PUBLIC)));
   }
 
   /** Ends the open streams (at shutdown). */

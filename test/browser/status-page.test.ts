@@ -248,4 +248,46 @@ describe('The status page in a browser (headless Chromium)', () => {
     assert.equal(served?.status(), 200);
     await page.locator('#connections tr[data-connection="local"] .badge', { hasText: 'connected' }).waitFor();
   });
+
+  it('under apiKey and bearer, asks for the key or token and sends it in its header, never in the address, and stays live', async () => {
+    const modes = [
+      { type: 'apiKey', header: 'x-ops-key', key: 'ops-key-0123456789abcdef' },
+      { type: 'bearer', token: 'ops-token-0123456789abcdef' },
+    ] as const;
+    for (const [i, auth] of modes.entries()) {
+      const runtime = await h.start({ http: { auth }, plugins: { placeos: {} } });
+      const base = runtime.runtime.http.url!;
+      const secret = auth.type === 'apiKey' ? auth.key : auth.token;
+      const headers: Record<string, string> = auth.type === 'apiKey' ? { [auth.header]: secret } : { authorization: `Bearer ${secret}` };
+      for (const path of ['/status/state', '/status/stream']) assert.equal((await fetch(`${base}${path}`)).status, 401, `${auth.type} ${path} without the credential`);
+      assert.equal((await fetch(`${base}/status/state`, { headers })).status, 200, `${auth.type}: with the credential`);
+      const shell = await fetch(`${base}/`);
+      assert.equal(shell.status, 200, 'the page itself holds no state');
+      assert.ok(!(await shell.text()).includes(secret));
+
+      const page = await browser.newPage();
+      try {
+        const urls: string[] = [];
+        page.on('request', (r) => urls.push(r.url()));
+        await page.goto(`${base}/`);
+        await page.locator('#signin').waitFor();
+        await page.fill('#signin-secret', 'not-the-right-one-0123456789');
+        await page.click('#signin button');
+        await page.locator('#signin-refused').waitFor();
+        assert.equal(await page.locator('#connections tbody tr').count(), 0, 'nothing shown without the credential');
+        await page.fill('#signin-secret', secret);
+        await page.click('#signin button');
+        await page.locator('#connections tr[data-connection="local"] .badge', { hasText: 'connected' }).waitFor();
+        await page.locator('#live.on').waitFor();
+        assert.equal(await page.locator('#signin').isHidden(), true);
+        // Live: what happens now appears without a reload.
+        await h.client.publish(`placeos/acme/metadata/sys-${i}`, { name: `Room ${i}` });
+        await page.locator('#events tr[data-event="placeos_metadata"]', { hasText: `Room ${i}` }).waitFor();
+        assert.ok(urls.length > 0 && urls.every((u) => !u.includes(secret)), `no address carries the credential: ${urls.join(' ')}`);
+      } finally {
+        await page.close();
+      }
+      await h.stopRuntime();
+    }
+  });
 });

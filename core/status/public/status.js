@@ -209,39 +209,118 @@ function addEvent(e) {
   while (body.rows.length > MAX_ROWS) body.deleteRow(-1);
 }
 
-function connect() {
-  const stream = new EventSource('status/stream');
-  const live = $('live');
-  stream.onopen = () => (live.className = 'on');
-  stream.onerror = () => (live.className = 'off');
-  stream.addEventListener('snapshot', (m) => {
-    const snap = JSON.parse(m.data);
-    state.health = snap.health;
-    state.board = snap.board;
-    state.bridges = snap.bridges;
-    state.events = snap.events;
+/** One message of the stream: the whole state at (re)connection, then what changed. */
+function receive(name, data) {
+  const m = JSON.parse(data);
+  if (name === 'snapshot') {
+    state.health = m.health;
+    state.board = m.board;
+    state.bridges = m.bridges;
+    state.events = m.events;
     renderHealth();
     renderBoard();
     renderBridges();
-    renderEvents();
-  });
-  stream.addEventListener('health', (m) => {
-    state.health = JSON.parse(m.data);
+  } else if (name === 'health') {
+    state.health = m;
     renderHealth();
     renderBridges();
-  });
-  stream.addEventListener('bridges', (m) => {
-    state.bridges = JSON.parse(m.data);
+  } else if (name === 'bridges') {
+    state.bridges = m;
     renderBridges();
-  });
-  stream.addEventListener('board', (m) => {
-    state.board = JSON.parse(m.data);
+  } else if (name === 'board') {
+    state.board = m;
     renderBoard();
-  });
-  stream.addEventListener('event', (m) => addEvent(JSON.parse(m.data)));
+  } else if (name === 'event') addEvent(m);
 }
 
-document.addEventListener('DOMContentLoaded', () => {
+function live(on) {
+  $('live').className = on ? 'on' : 'off';
+}
+
+/** No credential, or basic (which the browser sends by itself): the browser's own EventSource, which reconnects by itself. */
+function connect() {
+  const stream = new EventSource('status/stream');
+  stream.onopen = () => live(true);
+  stream.onerror = () => live(false);
+  for (const name of ['snapshot', 'health', 'bridges', 'board', 'event']) stream.addEventListener(name, (m) => receive(name, m.data));
+}
+
+// An API key or bearer token: kept for this tab only (never in the address, which ends up in logs), sent in its header.
+const CREDENTIAL = 'switchboard-credential';
+
+function headersOf(auth, secret) {
+  return auth.type === 'bearer' ? { authorization: `Bearer ${secret}` } : { [auth.header]: secret };
+}
+
+function askCredential(auth, refused) {
+  const form = $('signin');
+  $('signin-what').textContent = auth.type === 'bearer' ? 'bearer token' : `API key (sent as ${auth.header})`;
+  $('signin-refused').hidden = !refused;
+  form.hidden = false;
+  $('signin-secret').focus();
+  form.onsubmit = (e) => {
+    e.preventDefault();
+    sessionStorage.setItem(CREDENTIAL, $('signin-secret').value);
+    $('signin-secret').value = '';
+    form.hidden = true;
+    connectWith(auth);
+  };
+}
+
+/** The same stream read with fetch, which can send the credential's header; reconnects after a drop. */
+async function connectWith(auth) {
+  const secret = sessionStorage.getItem(CREDENTIAL);
+  if (!secret) return askCredential(auth, false);
+  const again = () => {
+    live(false);
+    setTimeout(() => connectWith(auth), 2000);
+  };
+  let res;
+  try {
+    res = await fetch('status/stream', { headers: headersOf(auth, secret), cache: 'no-store' });
+  } catch {
+    return again();
+  }
+  if (res.status === 401) {
+    sessionStorage.removeItem(CREDENTIAL);
+    return askCredential(auth, true);
+  }
+  if (!res.ok || !res.body) return again();
+  live(true);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        let name = 'message';
+        const data = [];
+        for (const line of frame.split('\n')) {
+          if (line.startsWith('event: ')) name = line.slice(7);
+          else if (line.startsWith('data: ')) data.push(line.slice(6));
+        }
+        if (data.length) receive(name, data.join('\n'));
+      }
+    }
+  } catch {
+    // The connection dropped: try again below.
+  }
+  again();
+}
+
+document.addEventListener('DOMContentLoaded', async () => {
   $('filter').addEventListener('input', renderEvents);
-  connect();
+  let auth = { type: 'none' };
+  try {
+    auth = await (await fetch('status/auth', { cache: 'no-store' })).json();
+  } catch {
+    // An older runtime or a proxy in the way: the browser's own stream.
+  }
+  if (auth.type === 'apiKey' || auth.type === 'bearer') connectWith(auth);
+  else connect();
 });
