@@ -34,11 +34,10 @@ interface TailEvent {
 
 /**
  * The status page: connections, plugins, the alarm board, other devices (e.g. PlaceOS systems), bridges and a
- * live tail of events, read-only. Events
- * are taken from the bus, i.e. after every transform and guard (what publishers see, privacy applied),
- * and device states from what is published, after the guards too. Served to loopback clients when
- * http.auth is none; with http.auth set, to whoever authenticates (under apiKey and bearer, the page's
- * static files to anyone: its state only with the credential).
+ * live tail of events, read-only. Events are taken from the bus, i.e. after every transform and guard (what
+ * publishers see, privacy applied), and device states from what is published, after the guards too. Served to
+ * loopback clients when http.auth is none; with http.auth set, to whoever authenticates (under apiKey and
+ * bearer, the page's static files to anyone: its state only with the credential).
  */
 export class StatusPage {
   readonly #config: RuntimeConfig;

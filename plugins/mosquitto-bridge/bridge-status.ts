@@ -14,25 +14,26 @@ export class BridgeStatusReporter {
   readonly #metrics: BridgeMetrics;
   readonly #local: ConnectionHandle;
   readonly #remote: ConnectionHandle;
-  readonly #notificationTopic: string | undefined;
+  #notificationTopic: string | undefined;
   #notification: '0' | '1' | null = null;
+  /** Set by the hooks: within an onDisconnect hook, the handle may still say connected. */
+  readonly #up = new Map<ConnectionHandle, boolean>();
   #timer: NodeJS.Timeout | null = null;
   #last = '';
   #running = false;
 
-  constructor(ctx: PluginContext, name: string, metrics: BridgeMetrics, local: ConnectionHandle, remote: ConnectionHandle, notificationTopic: string | undefined) {
+  constructor(ctx: PluginContext, name: string, metrics: BridgeMetrics, local: ConnectionHandle, remote: ConnectionHandle) {
     this.#ctx = ctx;
     this.#name = name;
     this.#metrics = metrics;
     this.#local = local;
     this.#remote = remote;
-    this.#notificationTopic = notificationTopic;
   }
 
   install(): void {
     for (const side of [this.#local, this.#remote]) {
-      side.onConnect(() => this.#now());
-      side.onDisconnect(() => this.#now());
+      side.onConnect(() => this.#side(side, true));
+      side.onDisconnect(() => this.#side(side, false));
     }
     this.#metrics.onChange(() => this.#soon());
     this.#ctx.onStart(() => {
@@ -46,6 +47,11 @@ export class BridgeStatusReporter {
     });
   }
 
+  /** The bridge publishes its state on `topic` (none: it does not). */
+  notifiesOn(topic: string | undefined): void {
+    this.#notificationTopic = topic;
+  }
+
   /** The bridge published its state locally. */
   notified(payload: '0' | '1'): void {
     this.#notification = payload;
@@ -55,14 +61,19 @@ export class BridgeStatusReporter {
   status(): BridgeStatus {
     const status: BridgeStatus = {
       name: this.#name,
-      local: { connection: this.#local.name, connected: this.#local.connected },
-      remote: { connection: this.#remote.name, connected: this.#remote.connected },
+      local: { connection: this.#local.name, connected: this.#up.get(this.#local) ?? this.#local.connected },
+      remote: { connection: this.#remote.name, connected: this.#up.get(this.#remote) ?? this.#remote.connected },
       forwarded: { out: this.#metrics.totals.out, in: this.#metrics.totals.in },
       dropped: { ...this.#metrics.dropReasons },
       queued: this.#metrics.totals.queueDepth,
     };
     if (this.#notificationTopic !== undefined) status.notification = { topic: this.#notificationTopic, state: this.#notification };
     return status;
+  }
+
+  #side(side: ConnectionHandle, up: boolean): void {
+    this.#up.set(side, up);
+    this.#now();
   }
 
   #soon(): void {

@@ -27,10 +27,11 @@ export default definePlugin({
       const loopId = options.loopId ?? `${hostname()}.${options.name}`;
       const metrics = new BridgeMetrics(ctx, options.name);
       new Forwarder(ctx, options, topics, metrics, local, remote, loopId).install();
-      let reporter: BridgeStatusReporter | undefined;
-      const notificationTopic = installNotifications(ctx, options, local, remote, (payload) => reporter?.notified(payload));
-      reporter = new BridgeStatusReporter(ctx, options.name, metrics, local, remote, notificationTopic);
+      // Installed first, so that its connection hooks know a side is down before a notification says so.
+      const reporter = new BridgeStatusReporter(ctx, options.name, metrics, local, remote);
       reporter.install();
+      const notificationTopic = installNotifications(ctx, options, local, remote, (payload) => reporter.notified(payload));
+      reporter.notifiesOn(notificationTopic);
       remote.onConnect(() => metrics.connected(true));
       remote.onDisconnect(() => metrics.connected(false));
       warnAboutProtocol(ctx.log, options, topics, local, remote);

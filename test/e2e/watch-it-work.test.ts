@@ -4,23 +4,24 @@ import { freePort } from '../helpers/broker.js';
 import { TestClient } from '../helpers/mqtt.js';
 import { fixture, ROOT, tempDir } from '../helpers/paths.js';
 import { RuntimeProcess } from '../helpers/runtime.js';
+import { waitUntil } from '../../core/testing/index.js';
 
 /** The README's "Watch it work" section, its commands and the summary it shows. */
-async function section(): Promise<{ sub: string; replay: string[]; summary: string; text: string }> {
+async function section(): Promise<{ sub: string; replay: string[]; summary: string; placeos: string[]; text: string }> {
   const readme = await readFile(fixture('README.md'), 'utf8');
   const start = readme.indexOf('### Watch it work');
   assert.ok(start >= 0, 'the README has a "Watch it work" section');
   const text = readme.slice(start, readme.indexOf('\n#', start + 1));
   const blocks = [...text.matchAll(/```(?:sh)?\n([\s\S]*?)```/g)].map((m) => m[1]!);
   const commands = blocks[0]!.trim().split('\n').map((l) => l.replace(/\s+#.*$/, ''));
-  return { sub: commands[0]!, replay: commands[1]!.split(' '), summary: blocks[1]!, text };
+  return { sub: commands[0]!, replay: commands[1]!.split(' '), summary: blocks[1]!, placeos: blocks[2]!.trim().split(' '), text };
 }
 
 describe('the README\'s "Watch it work", followed with the shipped configuration (on free ports)', function () {
   this.timeout(120000);
 
-  it('shows everything it promises: events, alertstatus, the alarm, the masked email, Home Assistant configs, the summary', async () => {
-    const { sub, replay, summary } = await section();
+  it('shows everything it promises: events, alertstatus, the alarm, the masked email, Home Assistant configs, the summary, the PlaceOS systems on the status page', async () => {
+    const { sub, replay, summary, placeos } = await section();
     assert.equal(sub, "npx mqtt sub -t 'switchboard/#' -t 'homeassistant/#' -v");
     assert.deepEqual(replay.slice(0, 3), ['node', 'dist/core/cli.js', 'replay']);
 
@@ -64,6 +65,28 @@ describe('the README\'s "Watch it work", followed with the shipped configuration
       for (const component of ['binary_sensor', 'sensor', 'event']) assert.ok(configs.some((m) => m.topic.split('/')[1] === component && m.payload.length > 0), `a Home Assistant ${component} config`);
       const last = new Map(configs.map((m) => [m.topic, m.payload.length]));
       assert.ok([...last.values()].every((n) => n === 0), 'every config emptied once the property is removed');
+
+      // Then the PlaceOS fixtures: the status page's state lists the systems by name, with their statuses, after privacy.
+      assert.deepEqual(placeos.slice(0, 3), ['node', 'dist/core/cli.js', 'replay']);
+      const placeosRun = await RuntimeProcess.run([...placeos.slice(2), '--rate', '0', '--url', `mqtt://127.0.0.1:${brokerPort}`, '--metrics', `http://127.0.0.1:${httpPort}/metrics`], { cwd: ROOT });
+      assert.equal(placeosRun.code, 0, placeosRun.stderr);
+      assert.match(placeosRun.stdout, /rejected 2\b/, 'the two lines that are not PlaceOS messages');
+      type Shown = { name: string; values: { name: string; value?: unknown }[] };
+      let systems: Shown[] = [];
+      await waitUntil(
+        async () => {
+          const page = (await (await fetch(`http://127.0.0.1:${httpPort}/status/state`)).json()) as { board: { others: Shown[] } };
+          systems = page.board.others;
+          const shown = systems.some((d) => d.name === 'Cisco VC' && d.values.length >= 2) && systems.some((d) => d.name === 'Level 3 Huddle' && d.values.some((v) => v.name.endsWith('current_booking')));
+          return shown ? true : undefined;
+        },
+        { ms: 20000, intervalMs: 200, what: 'the PlaceOS systems on the status page', context: () => JSON.stringify(systems) },
+      );
+      const huddle = systems.find((d) => d.name === 'Level 3 Huddle')!;
+      assert.equal(huddle.values.find((v) => v.name === "M'Odule 1 power")?.value, 'ON');
+      assert.equal(systems.find((d) => d.name === 'Cisco VC')!.values.find((v) => v.name === 'Display 1 power')?.value, 'ON');
+      const booking = JSON.stringify(huddle.values.find((v) => v.name.endsWith('current_booking'))!.value);
+      assert.ok(booking.includes('Quarterly review') && !booking.includes('sam.okoro@corp.example'), `the booking shown, its emails masked: ${booking}`);
     } finally {
       await client?.close();
       await runtime.kill('SIGTERM');
