@@ -29,6 +29,50 @@ describe('mosquitto-bridge: behaviour against real mosquitto brokers', function 
     assert.deepEqual(found.switchboard, found.mosquitto);
   });
 
+  it('notifications: the same state messages as a mosquitto bridge on each side, through a stop and start of the remote', async () => {
+    const found = {} as Record<Implementation, string[][]>;
+    for (const implementation of ['mosquitto', 'switchboard'] as Implementation[]) {
+      const pair = await BridgePair.start(implementation, { lines: ['n/# out 0'], protocol: '5' });
+      const seen: string[] = [];
+      const watchers: mqtt.MqttClient[] = [];
+      let closedR = false;
+      try {
+        for (const [side, broker] of [['L', pair.L], ['R', pair.R]] as const) {
+          // Comes back by itself after R's restart and subscribes again (clean session): what R holds then arrives retained.
+          const w = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 200 });
+          watchers.push(w);
+          w.on('message', (_t, payload, packet) => seen.push(`${side}|q${packet.qos}|r${packet.retain ? 1 : 0}|${payload.toString()}`));
+          if (side === 'R') w.on('close', () => void (closedR = true));
+          await w.subscribeAsync({ [STATE_TOPIC]: { qos: 2, rap: true } });
+        }
+        const until = async (what: string, done: () => boolean): Promise<void> => {
+          const deadline = Date.now() + 15000;
+          while (!done()) {
+            if (Date.now() > deadline) throw new Error(`${implementation}: timed out waiting for ${what}; seen: ${seen.join(', ')}`);
+            await new Promise((r) => setTimeout(r, 25));
+          }
+        };
+        const count = (side: 'L' | 'R', payload: string): number => seen.filter((x) => x.startsWith(`${side}|`) && x.endsWith(`|${payload}`)).length;
+        await until('the retained 1 on each side', () => count('L', '1') >= 1 && count('R', '1') >= 1);
+        const phases: string[][] = [seen.splice(0)];
+        await pair.R.stop();
+        // What R sent before it closed the watcher's connection has arrived once it saw the close.
+        await until('the local 0, and R gone', () => count('L', '0') >= 1 && closedR);
+        phases.push(seen.splice(0));
+        await pair.R.start();
+        await until('the 1 on each side again', () => count('L', '1') >= 1 && count('R', '1') >= 1);
+        await pair.sync();
+        phases.push(seen.splice(0));
+        found[implementation] = phases.map((p) => p.sort());
+      } finally {
+        for (const w of watchers) await w.endAsync(true);
+        await pair.close();
+      }
+    }
+    assert.deepEqual(found.mosquitto, [['L|q1|r1|1', 'R|q1|r1|1'], ['L|q1|r1|0', 'R|q1|r1|0'], ['L|q1|r1|1', 'R|q1|r1|1']]);
+    assert.deepEqual(found.switchboard, found.mosquitto);
+  });
+
   it('notifications: retained 1 on both sides when connected, 0 locally when the remote goes, 0 on the remote at a stop', async () => {
     const pair = await BridgePair.start('switchboard', { lines: ['n/# out 0'], protocol: '3.1.1' });
     try {
