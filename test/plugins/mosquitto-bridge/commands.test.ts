@@ -22,9 +22,7 @@ interface Imported {
   plugins: { 'mosquitto-bridge': { bridges: { name: string; remote: string; topics: string[] }[] } };
 }
 
-describe('mosquitto-bridge: the import and export commands, and the configuration checks, as a user runs them', function () {
-  // Each test runs the CLI as child processes (up to three), on a busy machine.
-  this.timeout(60000);
+describe('mosquitto-bridge: the import and export commands, and the configuration checks, as a user runs them', () => {
   let dir: { path: string; remove(): Promise<void> };
 
   beforeEach(async () => {
