@@ -1,6 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Mosquitto } from './mosquitto.js';
+import { TestClient } from './mqtt.js';
 import { tempDir } from './paths.js';
 import { InProcessRuntime } from './runtime.js';
 
@@ -151,6 +152,18 @@ export class BridgePair {
     await this.L.close();
     await this.R.close();
     await this.#dir.remove();
+  }
+}
+
+/** The retained messages under `filter` a fresh subscriber gets from a broker (at least `expect` of them), as `topic=payload`, sorted. */
+export async function retained(url: string, filter: string, expect: number): Promise<string[]> {
+  const client = await TestClient.connect(url);
+  try {
+    await client.subscribe(filter);
+    await client.waitFor((r) => r.filter((m) => m.retain).length >= expect, 10000, `${expect} retained message(s) under ${filter}`);
+    return client.received.filter((m) => m.retain).map((m) => `${m.topic}=${m.text}`).sort();
+  } finally {
+    await client.close();
   }
 }
 

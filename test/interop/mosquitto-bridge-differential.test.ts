@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { both, type Probe } from '../helpers/bridge-pair.js';
+import { both, BridgePair, retained, type Implementation, type Probe } from '../helpers/bridge-pair.js';
 
 // The research note's mapping table (mosquitto 2.0.11, S1): all its lines in one bridge, as they were observed.
 const LINES = [
@@ -67,4 +67,44 @@ describe('mosquitto-bridge: the same lines as a mosquitto bridge and as a Switch
     assert.deepEqual(seen.switchboard, seen.mosquitto);
     assert.ok(!seen.mosquitto.some((o) => o.startsWith('L|x/|') && o.endsWith('|p0')), 'mosquitto forwards nothing in through the unsubscribed topic');
   });
+
+  for (const protocol of ['3.1.1', '5'] as const) {
+    it(`$SYS topics: mapped through a $SYS prefix both ways, never matched by a leading wildcard (MQTT ${protocol})`, async () => {
+      const lines = [
+        // The mapping table's $SYS row, on a topic whose value does not change while the test runs.
+        'version in 0 test/mosquitto/org/ $SYS/broker/',
+        // The one $SYS topic a mosquitto client may publish to (a bridge's state), both ways.
+        'connection/probe-r/state in 1 sys-r/ $SYS/broker/',
+        '"" out 1 $SYS/broker/connection/probe-l/state sys-l/state',
+        '+/broker/connection/+/state both 1',
+      ];
+      const probes: Probe[] = [
+        { side: 'R', topic: '$SYS/broker/connection/probe-r/state', qos: 1 },
+        { side: 'R', topic: '$SYS/broker/connection/probe-r/state', qos: 1, retain: true },
+        { side: 'L', topic: '$SYS/broker/connection/probe-l/state', qos: 1, retain: true },
+        { side: 'L', topic: '$SYS/broker/connection/probe-x/state', qos: 1 },
+        { side: 'R', topic: '$SYS/broker/connection/probe-x/state', qos: 1 },
+        { side: 'R', topic: 'x/broker/connection/y/state', qos: 1 },
+        { side: 'L', topic: 'x/broker/connection/z/state', qos: 0 },
+      ];
+      const seen = {} as Record<Implementation, { live: string[]; version: string[] }>;
+      for (const implementation of ['mosquitto', 'switchboard'] as const) {
+        const pair = await BridgePair.start(implementation, { lines, protocol });
+        try {
+          // mosquitto's own retained $SYS/broker/version, sent to the bridge when it subscribes on the remote.
+          const version = await retained(pair.L.url, 'test/mosquitto/org/#', 1);
+          seen[implementation] = { live: await pair.run(probes), version };
+        } finally {
+          await pair.close();
+        }
+      }
+      assert.deepEqual(seen.mosquitto.version, [`test/mosquitto/org/version=mosquitto version ${seen.mosquitto.version[0]!.split(' ').at(-1)}`]);
+      // The recorders subscribe to # and so see no $ topic: each $SYS probe shows only through the bridge.
+      for (const expected of ['L|sys-r/connection/probe-r/state|q1|r0|p0', 'L|sys-r/connection/probe-r/state|q1|r1|p1', 'R|sys-l/state|q1|r1|p2', 'L|x/broker/connection/y/state|q1|r0|p5', 'R|x/broker/connection/z/state|q0|r0|p6']) {
+        assert.ok(seen.mosquitto.live.includes(expected), `mosquitto forwarded ${expected}: ${seen.mosquitto.live.join(', ')}`);
+      }
+      assert.ok(!seen.mosquitto.live.some((o) => /\|p[34]$/.test(o) && !o.includes('x/broker/')), `no $SYS probe-x forwarded by the leading wildcard: ${seen.mosquitto.live.join(', ')}`);
+      assert.deepEqual(seen.switchboard, seen.mosquitto);
+    });
+  }
 });

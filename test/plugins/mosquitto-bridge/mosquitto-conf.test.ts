@@ -93,15 +93,15 @@ describe('mosquitto-bridge: mosquitto.conf import and export', () => {
     ['connection a\naddress h\n  # indented\ntopic x', /^line 3: Error: Unknown configuration variable "#"\.$/],
     ['connection a\naddress h\ntopic\tx', /^line 3: Error: Unknown configuration variable "topic\tx"\.$/],
     ['connection a\naddress h\ntopic x\nconnection a', /^line 4: Error: Duplicate bridge name "a"\.$/],
-    ['connection a\naddress h\naddress g\ntopic x', /^line 3: Error: Duplicate address value/],
+    ['connection a\naddress h\naddress g\ntopic x', /^line 3: Error: Invalid bridge configuration\.$/],
     ['connection a\naddress h:0\ntopic x', /^line 2: Error: Invalid port value \(0\)\.$/],
     ['connection a\naddress h\ntopic x\ntry_private maybe', /^line 4: Error: Invalid try_private value \(maybe\)\.$/],
     ['connection a\naddress h\ntopic x\nbridge_protocol_version mqttv5', /^line 4: Error: Invalid bridge_protocol_version value \(mqttv5\)\.$/],
     ['connection a\naddress h\ntopic x\nstart_type manual', /^line 4: Error: Manual start_type not supported\.$/],
-    ['connection a\naddress h\ntopic x\nremote_clientid a\nremote_clientid b', /^line 5: Error: Duplicate remote_clientid value/],
-    ['connection a\ntopic x', /^line 1: Error: No remote addresses defined for bridge a\.$/],
-    ['connection a\naddress h', /^line 1: Error: No topics defined for bridge a\.$/],
-    ['connection a\naddress h\ntopic x\nbridge_cafile /ca\nbridge_identity id', /^line 5: Error: Invalid bridge configuration: cannot use both certificate and psk/],
+    ['connection a\naddress h\ntopic x\nremote_clientid a\nremote_clientid b', /^line 5: Error: Duplicate bridge remote clientid value in configuration\.$/],
+    ['connection a\ntopic x', /^line 1: Error: Invalid bridge configuration: no remote addresses defined\.$/],
+    ['connection a\naddress h', /^line 1: Error: Invalid bridge configuration: no topics defined\.$/],
+    ['connection a\naddress h\ntopic x\nbridge_cafile /ca\nbridge_identity id', /^line 5: Error: Cannot use both certificate and identity encryption in a single bridge\.$/],
   ];
   for (const [conf, message] of refused) {
     it(`refuses, with the line, what mosquitto refuses: ${JSON.stringify(conf.split('\n').at(-1))}`, () => {
