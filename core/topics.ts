@@ -59,12 +59,14 @@ export function topicLevel(id: string): string {
 
 /**
  * Whether `filter` (with `+` and `#`) matches `topic`, by MQTT's rules for one pair: `#` also matches the
- * parent level (`a/#` matches `a`) and `+` one level, even an empty one. For many filters at once use the
+ * parent level (`a/#` matches `a`) and `+` one level, even an empty one; a leading wildcard does not match a
+ * `$` topic (`#` does not match `$SYS/uptime`). For many filters at once use the
  * runtime's indexed matcher instead.
  */
 export function filterMatches(filter: string, topic: string): boolean {
   const f = filter.split('/');
   const t = topic.split('/');
+  if (topic.charCodeAt(0) === 36 /* $ */ && (f[0] === '+' || f[0] === '#')) return false;
   for (let i = 0; i < f.length; i++) {
     if (f[i] === '#') return true;
     if (i >= t.length) return false;

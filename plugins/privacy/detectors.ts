@@ -238,10 +238,10 @@ function isDate(text: string, groups: readonly Group[], j: number): boolean {
   return dateSep(month) && dateSep(year) && monthOk && year.digits >= 2 && year.digits <= 4;
 }
 
-/** (202) 555-0143, 202-555-0143, 202555-0143, 1-202-555-0143 at group `j`. */
+/** (202) 555-0143, 202-555-0143, 202555-0143, 1-202-555-0143, 1(202) 555-0143 at group `j`. */
 function isNorthAmerican(text: string, groups: readonly Group[], j: number): boolean {
   let g = j;
-  if (groups[g]!.digits === 1 && text.charCodeAt(groups[g]!.digitsAt) === 49 && groups[g + 1]?.sep) g++;
+  if (groups[g]!.digits === 1 && text.charCodeAt(groups[g]!.digitsAt) === 49) g++;
   const area = groups[g];
   if (!area || text.charCodeAt(area.digitsAt) < 50) return false;
   if (area.digits === 6 && !area.open) return lastFour(groups[g + 1]);

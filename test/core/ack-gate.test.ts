@@ -235,4 +235,15 @@ describe('AckGate', () => {
     assert.equal(gate.paused, false);
     assert.equal(resumed, 1);
   });
+
+  it('sends an acknowledgement captured without a handled message even when its id was used before on the connection', () => {
+    const slot = gate.expect(7);
+    gate.done(slot);
+    gate.capture(puback(7));
+    assert.deepEqual(sent, ['puback 7']);
+    // A PUBREL 7 for a QoS 2 message handled before a restart: mqtt.js answers it at once, with nothing handed on.
+    gate.capture(pubcomp(7));
+    assert.deepEqual(sent, ['puback 7', 'pubcomp 7']);
+    assert.equal(gate.size, 0);
+  });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { filterProblem, matchableFilter, topicLevel, topicProblem } from '../../core/topics.js';
+import { TopicMatcher } from '../../core/topic-matcher.js';
+import { filterMatches, filterProblem, matchableFilter, topicLevel, topicProblem } from '../../core/topics.js';
 
 describe('topics', () => {
   describe('filterProblem', () => {
@@ -43,6 +44,68 @@ describe('topics', () => {
     assert.equal(matchableFilter('$share/g/#'), '#');
     assert.equal(matchableFilter('a/+'), 'a/+');
     assert.equal(matchableFilter('$SYS/#'), '$SYS/#');
+  });
+
+  describe('filterMatches', () => {
+    // MQTT 3.1.1 §4.7 (and MQTT 5 §4.7): '#' matches the parent level and any below, '+' exactly one level
+    // (an empty one too), levels compare exactly, and a leading wildcard never matches a '$' topic.
+    const cases: [filter: string, topic: string, expected: boolean][] = [
+      ['a/b', 'a/b', true],
+      ['a/b', 'a/c', false],
+      ['a/b', 'a', false],
+      ['a', 'a/b', false],
+      ['a/b', 'a/b/', false],
+      ['A/b', 'a/b', false],
+      ['a/+', 'a/b', true],
+      ['a/+', 'a/', true],
+      ['a/+', 'a', false],
+      ['a/+', 'a/b/c', false],
+      ['+/+', '/', true],
+      ['+', '/x', false],
+      ['+/x', '/x', true],
+      ['a/+/c', 'a//c', true],
+      ['a/+/c', 'a/b/d', false],
+      ['#', 'a', true],
+      ['#', '/', true],
+      ['#', 'a/b/c', true],
+      ['a/#', 'a', true],
+      ['a/#', 'a/', true],
+      ['a/#', 'a/b/c', true],
+      ['a/#', 'ab', false],
+      ['a/#', 'b/a', false],
+      ['a/+/#', 'a', false],
+      ['a/+/#', 'a/b', true],
+      ['a/b/#', 'a/c/d', false],
+      ['#', '$SYS/x', false],
+      ['+/x', '$SYS/x', false],
+      ['+', '$x', false],
+      ['+/#', '$SYS', false],
+      ['$SYS/#', '$SYS', true],
+      ['$SYS/+', '$SYS/x', true],
+      ['$SYS/x', '$SYS/y', false],
+      ['a/#', 'a/$x', true], // only the first level is special
+    ];
+    for (const [filter, topic, expected] of cases) {
+      it(`${expected ? 'matches' : 'does not match'} "${topic}" with "${filter}"`, () => {
+        assert.equal(filterMatches(filter, topic), expected);
+      });
+    }
+
+    it('agrees with the indexed matcher on generated filters and topics', () => {
+      const topic = fc.array(fc.constantFrom('a', 'b', '', '$s'), { minLength: 1, maxLength: 4 }).map((l) => l.join('/')).filter((t) => t !== '');
+      const filter = fc
+        .tuple(fc.array(fc.constantFrom('a', 'b', '', '+', '$s'), { minLength: 1, maxLength: 4 }), fc.boolean())
+        .map(([levels, hash]) => [...levels, ...(hash ? ['#'] : [])].join('/'))
+        .filter((f) => f !== '');
+      fc.assert(
+        fc.property(filter, topic, (f, t) => {
+          const matcher = new TopicMatcher<string>();
+          matcher.add(f, f);
+          assert.equal(filterMatches(f, t), matcher.match(t).has(f), `"${t}" with "${f}"`);
+        }),
+        { numRuns: 2000 },
+      );
+    });
   });
 
   describe('topicLevel', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { canonical, DETECTORS, type DetectorName } from '../../../plugins/privacy/detectors.js';
+import { canonical, DETECTOR_DEFS, DETECTORS, type DetectorName } from '../../../plugins/privacy/detectors.js';
 import { Scanner } from '../../../plugins/privacy/scanner.js';
 import { fixture } from '../../helpers/paths.js';
 
@@ -34,12 +34,14 @@ describe('privacy: detectors', () => {
   });
 
   it('finds North American numbers only in their exact shape', () => {
-    for (const number of ['(202) 555-0143', '(202)555-0143', '202 555 0143', '202555-0143', '1-202-555-0143', '1 (202) 555-0143']) {
+    for (const number of ['(202) 555-0143', '(202)555-0143', '202 555 0143', '202555-0143', '1-202-555-0143', '1 (202) 555-0143', '1(202) 555-0143', '1(202)555-0143']) {
       assert.deepEqual(found(['phone'], `call ${number} now`), [number], number);
     }
-    for (const text of ['202-555-014', '202-555-01434', '20-555-0143', '2025-555-0143', '(202)-55-0143', '102-555-0143', '202-555 (0143)', '202-(555)-0143', '2025550143', '12-202-555-0143']) {
+    for (const text of ['202-555-014', '202-555-01434', '20-555-0143', '2025-555-0143', '(202)-55-0143', '102-555-0143', '202-555 (0143)', '202-(555)-0143', '2025550143', '12-202-555-0143', '202 555)0143']) {
       assert.deepEqual(found(['phone'], `call ${text} now`), [], text);
     }
+    // The country code is 1 and only 1: another digit before the area code is not part of the number.
+    for (const before of ['2', '15', '11']) assert.deepEqual(found(['phone'], `call ${before} 202 555 0143 now`), ['202 555 0143'], before);
   });
 
   it('takes a number whole, also when it runs on, but not into a word, an address or an id', () => {
@@ -67,6 +69,54 @@ describe('privacy: detectors', () => {
     assert.deepEqual(found(['phone'], 'x +0 7700 900123 or +07700900123'), []);
     assert.deepEqual(found(['phone'], '0301 (2345) and 0301 (x'), ['0301 (2345)']);
     assert.deepEqual(found(['phone'], '(030)12345678'), ['(030)12345678']);
+  });
+
+  it('starts a number at the first group that can start one, and takes a run joined only by separators and parentheses', () => {
+    // A run of groups: the number is taken from the first group that starts one, with the digits from there on.
+    assert.deepEqual(found(['phone'], 'call 12 0301 2345 now'), ['0301 2345']);
+    assert.deepEqual(found(['phone'], 'call 12 0301 234 now'), [], 'seven digits from the leading 0 on');
+    assert.deepEqual(found(['phone'], 'call +0 07700 900123 now'), ['07700 900123'], 'no country code starts with 0');
+    assert.deepEqual(found(['phone'], 'call 0301(2345) now'), ['0301(2345)']);
+    assert.deepEqual(found(['phone'], 'call 0301x2345 now'), [], 'a letter between digits makes an id');
+    assert.deepEqual(found(['phone'], 'x(0301) 2345'), [], 'glued to a word before its parenthesis');
+    assert.deepEqual(found(['phone'], 'see 07700900123.txt'), [], 'a file name, not a number');
+    assert.deepEqual(found(['phone'], 'see 07700900123.'), ['07700900123'], 'a full stop ends it');
+  });
+
+  it('takes a number glued to a word only by "-" or "_", and only to a word of letters (looking back at most 64 characters)', () => {
+    assert.deepEqual(found(['phone'], 'backup.0770090015'), [], 'a dot is not a glue');
+    assert.deepEqual(found(['phone'], '1a-0770090015'), [], 'a digit at the very start makes it an id');
+    assert.deepEqual(found(['phone'], 'e9ab-0770090015'), [], 'a hex group of an id');
+    assert.deepEqual(found(['phone'], 'flat 1 tenant-0770090015'), ['0770090015'], 'the word starts after the space');
+    const letters = (n: number) => 'a'.repeat(n);
+    assert.deepEqual(found(['phone'], `1${letters(64)}-0770090015`), [], "the digit is within 64 characters of the word's end");
+    assert.deepEqual(found(['phone'], `1${letters(65)}-0770090015`), ['0770090015'], 'beyond that, the word is taken as letters');
+  });
+
+  it('knows a date by its day of two digits, a month of one or two (10-12 too) and a year of two to four digits', () => {
+    for (const date of ['01.2.2026 10:00', '01.12.2026', '01.19.2026', '01.02.26 10:00']) assert.deepEqual(found(['phone'], `on ${date}`), [], date);
+    for (const number of ['01.20.2026', '01.123.2026', '01.02.2 3456']) assert.deepEqual(found(['phone'], `on ${number}`), [number], number);
+  });
+
+  it('find() returns the first real match at or after `from`, skipping what it rejects', () => {
+    // "::" alone and "std::vector" are rejected IPv6 candidates: the match is the address after them.
+    assert.deepEqual(DETECTOR_DEFS.ipv6.find('a :: b fe80::1', 0), [7, 14]);
+    assert.deepEqual(DETECTOR_DEFS.ipv6.find('std::vector fe80::1', 0), [12, 19]);
+    assert.equal(DETECTOR_DEFS.ipv6.find('fe80::1', 1), null, 'not from inside an address');
+    assert.deepEqual(DETECTOR_DEFS.email.find('a@b.co and c@d.co', 1), [11, 17]);
+    assert.deepEqual(DETECTOR_DEFS.phone.find('07700 900123 and 07700 900124', 1), [17, 29]);
+  });
+
+  it('finds the shortest addresses each detector can match, alone in the text', () => {
+    assert.deepEqual(found(['ipv4'], '1.2.3.4'), ['1.2.3.4']);
+    assert.deepEqual(found(['uuid'], '01234567-89ab-4cde-8f01-234567890abc'), ['01234567-89ab-4cde-8f01-234567890abc']);
+    assert.deepEqual(found(['ipv6'], '::1'), ['::1']);
+    assert.deepEqual(found(['email'], 'a@b.co'), ['a@b.co']);
+  });
+
+  it('takes the longest IPv6 address that does not run into a word, also inside a longer candidate', () => {
+    // "::1.2.3.45" is an address but runs into the "6"; "::1" is followed by a dot.
+    assert.deepEqual(found(['ipv6'], 'at ::1.2.3.456 now'), ['::1']);
   });
 
   it('leaves dates alone in every form it knows, and only those', () => {
@@ -146,6 +196,9 @@ describe('privacy: detectors', () => {
     assert.equal(canonical('phone', '+44 (0)20 7946-0958'), canonical('phone', '+44 20 7946 0958'));
     assert.equal(canonical('phone', '+44 20 7946 0958'), '+442079460958');
     assert.equal(canonical('uuid', 'CBBC02B6-92D7-4504-A815-66F69DF005E6'), 'cbbc02b6-92d7-4504-a815-66f69df005e6');
+    assert.equal(canonical('ipv6', 'FE80::1FF:FE23'), 'fe80::1ff:fe23');
+    assert.equal(canonical('phone', '(0)20 7946 0958'), '02079460958', 'a national number keeps its trunk 0');
+    assert.equal(canonical('regex', 'Flat 4B, Ref X-1'), 'Flat 4B, Ref X-1', 'a custom rule\'s match as written');
   });
 
   it('finds nothing but the recipient\'s email and phone and the ids in the HomeLINK stream', async () => {
