@@ -27,7 +27,7 @@ export { InboundMessage, MessageRejected } from './message.js';
 export type { MessageProperties, OutboundMessage, QoS } from './message.js';
 export type { BusEvent } from './bus.js';
 export type { RetainedTopics } from './retained.js';
-export type { StateMap } from './state-store.js';
+export type { StateMap } from './state-map.js';
 export type { Logger } from './logger.js';
 export { topicLevel, filterMatches, filterProblem, topicProblem } from './topics.js';
 export { TopicTemplate, valueAt } from './topic-template.js';

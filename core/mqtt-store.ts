@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { IStore, Packet } from 'mqtt';
-import type { JsonText, StateMap, StateStore } from './state-store.js';
+import type { StateMap } from './state-map.js';
+import type { JsonText, StateStore } from './state-store.js';
 
 /** A packet as persisted: the payload as JSON (`json`), text (`payload`) or base64 bytes (`binary`). */
 interface EncodedPacket {
