@@ -34,5 +34,5 @@ export { TopicTemplate, valueAt } from './topic-template.js';
 export { DEVICE_REMOVED, DEVICE_UPDATED, capabilitySchema, deviceRemovedSchema, deviceSchema } from './devices.js';
 export type { Capability, Device, DeviceRemoved } from './devices.js';
 export type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-export { checkHttpAuth, httpAuthSchema } from './http-auth.js';
+export { checkHttpAuth, httpAuthSchema, httpCredentialsSchema } from './http-auth.js';
 export type { AuthResult, HttpAuth } from './http-auth.js';
