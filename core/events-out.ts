@@ -13,7 +13,7 @@ export function installEventsOut(pipeline: Pipeline, probe: PluginProbe, events:
   connection.setWill({ topic: status, payload: 'offline', qos: 1, retain: true });
   connection.onConnect(() => {
     try {
-      pipeline.publish('core', connection.name, status, 'online', 1, true);
+      pipeline.publish('core', connection.name, status, 'online', { qos: 1, retain: true });
     } catch (err) {
       probe.log.error({ err, topic: status }, 'could not publish the status topic');
     }
@@ -21,11 +21,11 @@ export function installEventsOut(pipeline: Pipeline, probe: PluginProbe, events:
   if (!events.enabled) return;
   const exclude = new Set(events.exclude);
   const prefix = events.prefix;
-  const qos = events.qos as QoS;
+  const options = { qos: events.qos as QoS, retain: false };
   pipeline.addPublisher(probe, ['*'], (event) => {
     if (exclude.has(event.type)) return;
     const body: Record<string, unknown> = { event_type: event.type, data: event.data, time_fired: event.time, origin: event.source };
     if (event.id !== undefined) body.id = event.id;
-    pipeline.publish('core', connection.name, `${prefix}/${event.type}`, body, qos, false);
+    pipeline.publish('core', connection.name, `${prefix}/${event.type}`, body, options);
   });
 }

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FromSchema } from 'json-schema-to-ts';
 
 // Header names as HTTP allows them (RFC 9110 tokens).
@@ -8,24 +8,22 @@ const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
 /**
  * Authentication of HTTP requests, one scheme for everything the runtime serves over HTTP (the status
  * page, and webhooks such as HomeLINK's): HTTP basic (what a browser asks for), a bearer token, or an
- * API key in a header.
+ * API key in a header. This is the object without defaults, for a setting that must say its `type`
+ * (HomeLINK's webhook: `{ ...httpCredentialsSchema, required: ['type'] }`).
  */
-export const httpAuthSchema = {
+export const httpCredentialsSchema = {
   type: 'object',
   additionalProperties: false,
-  default: {},
-  description: 'What an HTTP request must carry; the same settings as the HomeLINK webhook\'s auth. none: nothing (the status page is then served to loopback clients only).',
   properties: {
     type: {
       enum: ['none', 'basic', 'apiKey', 'bearer'],
-      default: 'none',
       description: 'basic: user name and password (a browser asks for them); apiKey: a key in a header; bearer: Authorization: Bearer <token>; none.',
     },
     username: { type: 'string', minLength: 1, description: 'basic: the user name.' },
-    password: { type: 'string', minLength: 8, 'x-sensitive': true, description: 'basic: the password.' },
+    password: { type: 'string', minLength: 8, 'x-sensitive': true, description: 'basic: the password; write "${ENV_VAR}" to take it from the environment.' },
     header: { type: 'string', pattern: HEADER_NAME, default: 'x-api-key', description: 'apiKey: the header that carries the key.' },
-    key: { type: 'string', minLength: 16, 'x-sensitive': true, description: 'apiKey: the key.' },
-    token: { type: 'string', minLength: 16, 'x-sensitive': true, description: 'bearer: the token.' },
+    key: { type: 'string', minLength: 16, 'x-sensitive': true, description: 'apiKey: the key; write "${ENV_VAR}" to take it from the environment.' },
+    token: { type: 'string', minLength: 16, 'x-sensitive': true, description: 'bearer: the token; write "${ENV_VAR}" to take it from the environment.' },
   },
   allOf: [
     { if: { required: ['type'], properties: { type: { const: 'basic' } } }, then: { required: ['username', 'password'], properties: { username: true, password: true } } },
@@ -34,12 +32,20 @@ export const httpAuthSchema = {
   ],
 } as const;
 
+/** The runtime's own HTTP authentication (`http.auth`): none unless set. */
+export const httpAuthSchema = {
+  ...httpCredentialsSchema,
+  default: {},
+  description: 'What an HTTP request must carry; the same settings as the HomeLINK webhook\'s auth. none: nothing (the status page is then served to loopback clients only).',
+  properties: { ...httpCredentialsSchema.properties, type: { ...httpCredentialsSchema.properties.type, default: 'none' } },
+} as const;
+
 export type HttpAuth = FromSchema<typeof httpAuthSchema>;
 
 export type AuthResult = { ok: true } | { ok: false; status: 401; headers: Record<string, string>; reason: string };
 
 /** Checks a request against the settings (validated by the schema); a secret that is missing lets nobody in. */
-export function checkHttpAuth(req: IncomingMessage, auth: Partial<HttpAuth>, realm = 'Switchboard'): AuthResult {
+export function checkHttpAuth(req: { readonly headers: IncomingHttpHeaders }, auth: Partial<HttpAuth>, realm = 'Switchboard'): AuthResult {
   const type = auth.type ?? 'none';
   if (type === 'none') return { ok: true };
   const refuse = (reason: string): AuthResult => ({ ok: false, status: 401, headers: type === 'basic' ? { 'www-authenticate': `Basic realm="${realm}", charset="UTF-8"` } : type === 'bearer' ? { 'www-authenticate': `Bearer realm="${realm}"` } : {}, reason });

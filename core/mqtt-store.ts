@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { IStore, Packet } from 'mqtt';
-import type { JsonText, StateMap, StateStore } from './state-store.js';
+import type { StateMap } from './state-map.js';
+import type { JsonText, StateStore } from './state-store.js';
 
 /** A packet as persisted: the payload as JSON (`json`), text (`payload`) or base64 bytes (`binary`). */
 interface EncodedPacket {
@@ -16,7 +17,19 @@ interface EncodedPacket {
   properties?: unknown;
 }
 
-type AnyPacket = Packet & { messageId: number; qos?: number; retain?: boolean; dup?: boolean; topic?: string; payload?: Buffer | string; properties?: unknown };
+/**
+ * How a publish is stored, carried by its packet (`storage`; see Connection.publish):
+ * - `memoryOnly`: kept in memory only, for a retained topic's value, which its owner publishes again at every start
+ *   (RetainedTopics): a crash loses nothing by not writing it to disk, and the state log does not carry every
+ *   version of every retained topic;
+ * - `json`: the payload is JSON text, stored as it is.
+ */
+export interface PacketStorage {
+  memoryOnly: boolean;
+  json: boolean;
+}
+
+type AnyPacket = Packet & { messageId: number; qos?: number; retain?: boolean; dup?: boolean; topic?: string; payload?: Buffer | string; properties?: unknown; storage?: PacketStorage };
 
 /** A packet as it is persisted; written out only when a commit actually writes it. */
 class PersistedPacket implements JsonText {
@@ -54,14 +67,6 @@ class PersistedPacket implements JsonText {
  * back at once and mqtt.js keeps reading.
  */
 export class DurableMqttStore implements IStore {
-  /**
-   * While true, packets put are kept in memory only: Connection.publish sets it around publishing a retained
-   * topic's value, which its owner publishes again at every start (RetainedTopics), so a crash loses nothing
-   * by not writing it to disk, and the state log does not carry every version of every retained topic.
-   */
-  memoryOnly = false;
-  /** While true, the payload of packets put is JSON text (Connection.publish sets it around a publish of serialized JSON). */
-  jsonPayload = false;
   readonly #live = new Map<number, Packet>();
   readonly #memoryOnlyIds = new Set<number>();
   readonly #persisted: StateMap<PersistedPacket | EncodedPacket>;
@@ -89,14 +94,15 @@ export class DurableMqttStore implements IStore {
 
   put(packet: Packet, cb: () => void): this {
     const id = packet.messageId!;
+    const storage = (packet as AnyPacket).storage;
     this.#live.set(id, packet);
     // The PUBREL that replaces a QoS 2 publish stays where its publish was.
-    if (this.memoryOnly || this.#memoryOnlyIds.has(id)) {
+    if (storage?.memoryOnly === true || this.#memoryOnlyIds.has(id)) {
       this.#memoryOnlyIds.add(id);
       cb();
       return this;
     }
-    this.#persisted.set(String(id), new PersistedPacket(packet, this.jsonPayload));
+    this.#persisted.set(String(id), new PersistedPacket(packet, storage?.json === true));
     if (this.#putWaitsForDisk) this.#state.whenDurable(cb);
     else cb();
     return this;

@@ -1,8 +1,9 @@
 import type { IPublishPacket } from 'mqtt';
 import { Bus, type BusEvent } from './bus.js';
 import type { Connection, PublishExtra, SubscriptionOptions } from './connection.js';
+import { guardEvent, guardMessage, throughGuards } from './guards.js';
 import { setTextGuard, type Logger } from './logger.js';
-import { InboundMessage, type Completion, type OutboundMessage, type QoS } from './message.js';
+import { InboundMessage, type Completion, type QoS } from './message.js';
 import type { CounterCell, HistogramCell } from './metric-cells.js';
 import type { Metrics } from './metrics.js';
 import type { Guard, Publisher, TopicHandler, Transform } from './plugin.js';
@@ -56,6 +57,14 @@ interface TransformEntry {
   readonly order: number;
   readonly index: number;
   readonly events: ReadonlySet<string> | null;
+}
+
+/** How the core publishes: QoS and retain default to the connection's; `durable`, `properties` and `onDone`: see Connection.publish. */
+export interface CorePublishOptions extends PublishExtra {
+  qos?: QoS;
+  retain?: boolean;
+  /** False: kept in memory only while in flight (values their owner publishes again after a restart). */
+  durable?: boolean;
 }
 
 interface GuardEntry {
@@ -256,55 +265,29 @@ export class Pipeline {
       }
       event = next;
     }
-    for (const g of this.#eventGuards) {
-      let next: BusEvent | null;
-      try {
-        next = g.guard.event!(event);
-      } catch (err) {
-        g.probe.failed('guard');
-        g.probe.log.error({ err, event: event.type }, 'guard failed; the event is dropped');
-        next = null;
-      }
-      if (!next) {
-        g.probe.dropped('guard');
-        return;
-      }
-      event = next;
-    }
-    this.bus.emit(event);
+    const guarded = throughGuards(this.#eventGuards, event, guardEvent);
+    if (guarded) this.bus.emit(guarded);
   }
 
   /**
    * Publishes through the guards. Objects are serialized as JSON once, after the guards. Throws on an
    * unknown connection or a topic MQTT does not allow (the caller's mistake, contained by its caller).
-   * `durable` false and `extra`: see Connection.publish; a message a guard stops calls `extra.onDone` with no error at once.
+   * A message a guard stops calls `options.onDone` with no error at once.
    */
-  publish(origin: string, connection: string, topic: string, payload: unknown, qos?: QoS, retain?: boolean, durable = true, extra?: PublishExtra): void {
+  publish(origin: string, connection: string, topic: string, payload: unknown, options: CorePublishOptions = {}): void {
     const conn = this.#connection(connection);
     const problem = topicProblem(topic);
     if (problem) throw new Error(problem);
-    let out: OutboundMessage | null = { connection, topic, payload, qos: qos ?? (conn.config.qos as QoS), retain: retain ?? conn.config.retain, origin };
-    for (const g of this.#messageGuards) {
-      let next: OutboundMessage | null;
-      try {
-        next = g.guard.message!(out);
-      } catch (err) {
-        g.probe.failed('guard');
-        g.probe.log.error({ err, topic: out.topic, origin }, 'guard failed; the message is not published');
-        next = null;
-      }
-      if (!next) {
-        g.probe.dropped('guard');
-        extra?.onDone?.();
-        return;
-      }
-      out = next;
+    const out = throughGuards(this.#messageGuards, { connection, topic, payload, qos: options.qos ?? (conn.config.qos as QoS), retain: options.retain ?? conn.config.retain, origin }, guardMessage);
+    if (!out) {
+      options.onDone?.();
+      return;
     }
     const target = out.connection === connection ? conn : this.#connection(out.connection);
     const raw = typeof out.payload === 'string' || Buffer.isBuffer(out.payload);
     const body = raw ? (out.payload as string | Buffer) : JSON.stringify(out.payload);
     if (body === undefined) throw new Error(`cannot publish ${String(out.payload)} to ${out.topic}: not serializable`);
-    const done = target.publish(out.topic, body, out.qos, out.retain, durable, !raw, extra);
+    const done = target.publish(out.topic, body, out.qos, out.retain, options.durable ?? true, !raw, options);
     for (const observer of this.#published) observer(out.connection, out.topic, body);
     if (done && this.#dispatching) (this.#waits ??= []).push(done);
   }
@@ -363,7 +346,7 @@ export class Pipeline {
         time: new Date().toISOString(),
         bytes: message.payload.length,
         ...excerpt(message.payload),
-      }, 1, false);
+      }, { qos: 1, retain: false });
       this.#metrics.deadLetters.labels(plugin).inc();
     } catch (err) {
       this.#core.log.error({ err, topic: target.topic }, 'could not publish to the dead-letter topic');

@@ -84,13 +84,13 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
       pipeline.emit(record.probe, type, data, opts?.id);
     },
     publish(topic, payload, opts = {}) {
-      pipeline.publish(name, opts.connection ?? runtime.eventsConnection, topic, payload, opts.qos, opts.retain, true, opts.properties ? { properties: opts.properties } : undefined);
+      pipeline.publish(name, opts.connection ?? runtime.eventsConnection, topic, payload, { qos: opts.qos, retain: opts.retain, properties: opts.properties });
     },
     deliver(topic, payload, opts = {}) {
       return new Promise<boolean>((resolve, reject) => {
         let sent = false;
         const onDone = (err?: Error): void => (err ? reject(err) : resolve(sent));
-        pipeline.publish(name, opts.connection ?? runtime.eventsConnection, topic, payload, opts.qos, opts.retain, false, { ...(opts.properties ? { properties: opts.properties } : {}), onDone });
+        pipeline.publish(name, opts.connection ?? runtime.eventsConnection, topic, payload, { qos: opts.qos, retain: opts.retain, durable: false, properties: opts.properties, onDone });
         sent = true;
       });
     },
@@ -105,7 +105,7 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
         topics = new RetainedTopics(
           state.namespace<string>(`retained/${name}/${connection}`),
           // Not stored durably in flight: RetainedTopics publishes every value again after a restart.
-          (topic, payload, qos, retain) => pipeline.publish(name, connection, topic, payload, qos, retain, false),
+          (topic, payload, qos, retain) => pipeline.publish(name, connection, topic, payload, { qos, retain, durable: false }),
           opts.qos ?? connectionQos(connection),
           opts.retain ?? true,
           opts.intervalMs ?? 0,

@@ -5,7 +5,7 @@ import type { BusEvent } from './bus.js';
 import type { Logger } from './logger.js';
 import type { InboundMessage, MessageProperties, OutboundMessage, QoS } from './message.js';
 import type { RetainedTopics } from './retained.js';
-import type { StateMap } from './state-store.js';
+import type { StateMap } from './state-map.js';
 
 /** Handles MQTT messages whose topic matches the handler's filter; may return a promise (the message is acknowledged after it settles). */
 export type TopicHandler = (message: InboundMessage) => void | Promise<void>;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from './logger.js';
 import type { QoS } from './message.js';
-import type { StateMap } from './state-store.js';
+import type { StateMap } from './state-map.js';
 
 const CLEAR = Symbol('clear');
 

@@ -139,7 +139,7 @@ export class Runtime {
     const events = this.#connections.get(this.#config.core.events.connection);
     if (events?.connected) {
       try {
-        this.#pipeline.publish('core', events.name, this.#config.core.events.statusTopic, 'offline', 1, true);
+        this.#pipeline.publish('core', events.name, this.#config.core.events.statusTopic, 'offline', { qos: 1, retain: true });
       } catch (err) {
         this.#log.warn({ err }, 'could not publish the offline status');
       }

@@ -1,5 +1,4 @@
-// Header names as HTTP allows them (RFC 9110 tokens).
-const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
+import { httpCredentialsSchema } from '../../core/index.js';
 
 /** The `webhook` section of the homelink plugin's options: HomeLINK's webhook POSTs taken on the runtime's HTTP server. */
 export const webhookSchema = {
@@ -16,23 +15,9 @@ export const webhookSchema = {
       description: "Path of the endpoint: HomeLINK's Endpoint Url is https://<your host><path>.",
     },
     auth: {
-      type: 'object',
-      additionalProperties: false,
+      ...httpCredentialsSchema,
       required: ['type'],
       description: 'What a request must carry, as set in the webhook\'s authentication in HomeLINK\'s dashboard. A request without it gets 401 and changes nothing. "none" accepts anyone who can reach the endpoint (logged as insecure at start).',
-      properties: {
-        type: { enum: ['basic', 'apiKey', 'bearer', 'none'], description: 'basic: user name and password; apiKey: a key in a header; bearer: Authorization: Bearer <token>; none.' },
-        username: { type: 'string', minLength: 1, description: 'basic: the user name.' },
-        password: { type: 'string', minLength: 8, 'x-sensitive': true, description: 'basic: the password; write "${ENV_VAR}" to take it from the environment.' },
-        header: { type: 'string', pattern: HEADER_NAME, default: 'x-api-key', description: 'apiKey: the header that carries the key.' },
-        key: { type: 'string', minLength: 16, 'x-sensitive': true, description: 'apiKey: the key; write "${ENV_VAR}" to take it from the environment.' },
-        token: { type: 'string', minLength: 16, 'x-sensitive': true, description: 'bearer: the token; write "${ENV_VAR}" to take it from the environment.' },
-      },
-      allOf: [
-        { if: { properties: { type: { const: 'basic' } } }, then: { required: ['username', 'password'], properties: { username: true, password: true } } },
-        { if: { properties: { type: { const: 'apiKey' } } }, then: { required: ['key'], properties: { key: true } } },
-        { if: { properties: { type: { const: 'bearer' } } }, then: { required: ['token'], properties: { token: true } } },
-      ],
     },
     maxBodyBytes: {
       type: 'integer',

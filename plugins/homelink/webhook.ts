@@ -1,10 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
-import { InboundMessage, MessageRejected, type FromSchema, type Logger, type RouteRequest, type RouteResponse } from '../../core/index.js';
+import { InboundMessage, MessageRejected, checkHttpAuth, type FromSchema, type Logger, type RouteRequest, type RouteResponse } from '../../core/index.js';
 import { typeOfPayload, type MessageType } from './homelink-message.js';
 import type { webhookSchema } from './webhook-schema.js';
 
 export type WebhookOptions = FromSchema<typeof webhookSchema>;
-type Auth = WebhookOptions['auth'];
 
 /** Where a webhook's messages go: the plugin's one entry point for messages of every way in. */
 export type PayloadSink = (type: MessageType, payload: Record<string, unknown>) => void;
@@ -26,19 +24,17 @@ export interface WebhookDeps {
  */
 export class Webhook {
   readonly #d: WebhookDeps;
-  readonly #check: (headers: RouteRequest['headers']) => boolean;
 
   constructor(deps: WebhookDeps) {
     this.#d = deps;
-    this.#check = credentialCheck(deps.options.auth);
   }
 
   readonly precheck = (request: Omit<RouteRequest, 'body'>): RouteResponse | undefined => {
-    if (this.#check(request.headers)) return undefined;
+    const allowed = checkHttpAuth(request, this.#d.options.auth, 'switchboard');
+    if (allowed.ok) return undefined;
     this.#d.requests.inc({ outcome: 'unauthorized' });
-    this.#d.log.warn({ path: request.path, auth: this.#d.options.auth.type }, 'refused a webhook request without valid credentials (401)');
-    const challenge = this.#d.options.auth.type === 'basic' ? 'Basic realm="switchboard", charset="UTF-8"' : this.#d.options.auth.type === 'bearer' ? 'Bearer realm="switchboard"' : undefined;
-    return { status: 401, headers: challenge ? { 'www-authenticate': challenge } : {}, body: { error: 'missing or wrong credentials' } };
+    this.#d.log.warn({ path: request.path, auth: this.#d.options.auth.type, reason: allowed.reason }, 'refused a webhook request without valid credentials (401)');
+    return { status: 401, headers: allowed.headers, body: { error: 'missing or wrong credentials' } };
   };
 
   readonly handle = (request: RouteRequest): RouteResponse => {
@@ -58,38 +54,4 @@ export class Webhook {
     this.#d.requests.inc({ outcome: 'handled' });
     return { status: 200, body: { handled: type } };
   };
-}
-
-/** The credential check for the configured auth; compares in constant time, so that timing does not tell how much of a secret matched. */
-function credentialCheck(auth: Auth): (headers: RouteRequest['headers']) => boolean {
-  switch (auth.type) {
-    case 'none':
-      return () => true;
-    case 'basic': {
-      const expected = `Basic ${Buffer.from(`${auth.username!}:${auth.password!}`).toString('base64')}`;
-      return (headers) => same(headers.authorization, expected, true);
-    }
-    case 'bearer':
-      return (headers) => same(headers.authorization, `Bearer ${auth.token!}`, true);
-    case 'apiKey': {
-      const header = (auth.header ?? 'x-api-key').toLowerCase();
-      return (headers) => same(headers[header], auth.key!, false);
-    }
-  }
-}
-
-/** Whether a header's value is `expected`; the scheme of an Authorization header (`Basic`, `Bearer`) in any case. */
-function same(value: string | string[] | undefined, expected: string, scheme: boolean): boolean {
-  if (typeof value !== 'string') return false;
-  let got = value.trim();
-  if (scheme) {
-    const space = got.indexOf(' ');
-    if (space < 0) return false;
-    const wanted = expected.slice(0, expected.indexOf(' '));
-    if (got.slice(0, space).toLowerCase() !== wanted.toLowerCase()) return false;
-    got = `${wanted} ${got.slice(space + 1).trim()}`;
-  }
-  const a = Buffer.from(got);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -5,7 +5,8 @@ import { appendFile, cp, mkdir, readdir, readFile, rm, truncate, writeFile } fro
 import { basename, dirname, join } from 'node:path';
 import { createLogger } from '../../core/logger.js';
 import { Metrics } from '../../core/metrics.js';
-import { StateError, StateStore, type StateStoreOptions } from '../../core/state-store.js';
+import { StateError } from '../../core/state-error.js';
+import { StateStore, type StateStoreOptions } from '../../core/state-store.js';
 import { tempDir } from '../helpers/paths.js';
 import type { LogLine } from '../helpers/runtime.js';
 

@@ -3,7 +3,8 @@ import type { Client } from 'aedes';
 import { SIGNAL_GRACE_MS } from '../../core/commands/start.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { TestClient } from '../helpers/mqtt.js';
-import { fixture, tempDir } from '../helpers/paths.js';
+import { fixture } from '../helpers/paths.js';
+import { processSuite } from '../helpers/process-suite.js';
 import { InProcessRuntime, RuntimeProcess, testConfig, writeConfig } from '../helpers/runtime.js';
 import { SlowRuntime } from '../helpers/slow-runtime.js';
 
@@ -79,30 +80,20 @@ describe('Graceful shutdown of the CLI', () => {
 });
 
 describe('Stopping before the runtime is fully up', () => {
-  let broker: TestBroker;
-  let dir: { path: string; remove(): Promise<void> };
   let runtime: InProcessRuntime | undefined;
-  let child: RuntimeProcess | undefined;
 
-  beforeEach(async () => {
-    broker = await startBroker();
-    dir = await tempDir();
-  });
-
+  // Before the suite's own: the runtime stops while its broker is still there.
   afterEach(async () => {
-    await child?.kill('SIGKILL');
-    child = undefined;
     await runtime?.stop();
     runtime = undefined;
-    await broker.close();
-    await dir.remove();
   });
+  const suite = processSuite();
 
   it('closes a connection the broker has not accepted yet, so that it does not connect after the stop', async () => {
     const pending: Client[] = [];
     // The broker holds the runtime's CONNECT unanswered, as a slow or distant broker does.
-    broker.aedes.authenticate = (client) => void pending.push(client);
-    runtime = await InProcessRuntime.start(dir.path, { connections: { local: { url: broker.url } } });
+    suite.broker.aedes.authenticate = (client) => void pending.push(client);
+    runtime = await InProcessRuntime.start(suite.dir.path, { connections: { local: { url: suite.broker.url } } });
     await until(() => pending.length === 1, 'the runtime to send CONNECT');
     await runtime.stop();
     await until(() => pending[0]!.closed, 'the broker to see the connection closed');
@@ -111,28 +102,28 @@ describe('Stopping before the runtime is fully up', () => {
 
   it('exits 1 when the start fails part-way, even with a plugin that left a timer running', async () => {
     // The HTTP port is taken (by the test broker): the start fails after the plugins started.
-    const file = await writeConfig(dir.path, testConfig({ connections: { local: { url: broker.url } }, http: { port: broker.port }, plugins: { 'e2e-lingering': { module: LINGERING } } }));
-    child = new RuntimeProcess(['start', '--config', file]);
-    assert.deepEqual(await child.exited, { code: 1, signal: null });
-    const fatal = child.logs.find((l) => l.level === 'fatal');
+    const file = await writeConfig(suite.dir.path, testConfig({ connections: { local: { url: suite.broker.url } }, http: { port: suite.broker.port }, plugins: { 'e2e-lingering': { module: LINGERING } } }));
+    suite.child = new RuntimeProcess(['start', '--config', file]);
+    assert.deepEqual(await suite.child.exited, { code: 1, signal: null });
+    const fatal = suite.child.logs.find((l) => l.level === 'fatal');
     assert.match(String(fatal?.msg), /Switchboard did not start: .*the port is in use/);
-    assert.ok(child.logs.some((l) => l.msg === 'plugin running' && l.plugin === 'e2e-lingering'));
+    assert.ok(suite.child.logs.some((l) => l.msg === 'plugin running' && l.plugin === 'e2e-lingering'));
     // One clear line: no stack trace at the info level, and no stopping/stopped of a run that never started.
     assert.equal(fatal?.err, undefined);
-    assert.ok(!child.logs.some((l) => l.msg === 'stopped' || /^stopping/.test(l.msg)), child.stdout);
+    assert.ok(!suite.child.logs.some((l) => l.msg === 'stopped' || /^stopping/.test(l.msg)), suite.child.stdout);
   });
 
   it('says "the port is in use" in one line when the embedded broker\'s port is taken', async () => {
-    const file = await writeConfig(dir.path, testConfig({ broker: { embedded: true, port: broker.port } }));
-    child = new RuntimeProcess(['start', '--config', file]);
-    assert.deepEqual(await child.exited, { code: 1, signal: null });
-    const lines = child.stdout.trim().split('\n');
-    assert.equal(lines.length, 1, child.stdout);
+    const file = await writeConfig(suite.dir.path, testConfig({ broker: { embedded: true, port: suite.broker.port } }));
+    suite.child = new RuntimeProcess(['start', '--config', file]);
+    assert.deepEqual(await suite.child.exited, { code: 1, signal: null });
+    const lines = suite.child.stdout.trim().split('\n');
+    assert.equal(lines.length, 1, suite.child.stdout);
     const fatal = JSON.parse(lines[0]!) as Record<string, unknown>;
     assert.equal(fatal.level, 'fatal');
-    assert.match(String(fatal.msg), new RegExp(`^Switchboard did not start: the embedded broker cannot listen on 127\\.0\\.0\\.1:${broker.port}: the port is in use`));
+    assert.match(String(fatal.msg), new RegExp(`^Switchboard did not start: the embedded broker cannot listen on 127\\.0\\.0\\.1:${suite.broker.port}: the port is in use`));
     assert.equal(fatal.err, undefined);
-    assert.equal(child.stderr, '');
+    assert.equal(suite.child.stderr, '');
   });
 });
 

@@ -1,45 +1,31 @@
 import assert from 'node:assert/strict';
 import type { AuthenticateError } from 'aedes';
-import { freePort, startBroker, type TestBroker } from '../helpers/broker.js';
-import { tempDir } from '../helpers/paths.js';
+import { freePort } from '../helpers/broker.js';
+import { processSuite } from '../helpers/process-suite.js';
 import { RuntimeProcess, testConfig, writeConfig } from '../helpers/runtime.js';
 
 describe('Start-up summary and connection failures in the logs', () => {
-  let broker: TestBroker;
-  let dir: { path: string; remove(): Promise<void> };
-  let child: RuntimeProcess | undefined;
-
-  beforeEach(async () => {
-    broker = await startBroker();
-    dir = await tempDir();
-  });
-
-  afterEach(async () => {
-    await child?.kill('SIGKILL');
-    child = undefined;
-    await broker.close();
-    await dir.remove();
-  });
+  const suite = processSuite();
 
   async function start(local: object, config: Record<string, unknown> = {}): Promise<RuntimeProcess> {
-    const file = await writeConfig(dir.path, testConfig({ connections: { local: { reconnect: { minDelay: 0.1, maxDelay: 0.2 }, ...local } }, ...config }));
-    child = new RuntimeProcess(['start', '--config', file]);
-    return child;
+    const file = await writeConfig(suite.dir.path, testConfig({ connections: { local: { reconnect: { minDelay: 0.1, maxDelay: 0.2 }, ...local } }, ...config }));
+    suite.child = new RuntimeProcess(['start', '--config', file]);
+    return suite.child;
   }
 
   it('says it is running once connected: addresses, each connection and its state, each plugin and its subscriptions, what next', async () => {
-    const p = await start({ url: broker.url }, { plugins: { homelink: { topicRoot: 'joe_bloggs' } } });
+    const p = await start({ url: suite.broker.url }, { plugins: { homelink: { topicRoot: 'joe_bloggs' } } });
     const running = await p.waitForLog((l) => l.msg === 'Switchboard is running', 15000, 'the summary');
     const connected = p.logs.findIndex((l) => l.msg === 'connected');
     assert.ok(connected >= 0 && connected < p.logs.indexOf(running), '"connected" comes first');
     const details = running.details as { http: string; connections: Record<string, { state: string; url: string }>; plugins: Record<string, { state: string; subscribes: string[] }> };
-    assert.deepEqual(details.connections.local, { url: broker.url, state: 'connected' });
+    assert.deepEqual(details.connections.local, { url: suite.broker.url, state: 'connected' });
     assert.deepEqual(details.plugins.homelink, { version: '1.0.0', state: 'running', subscribes: ['local: joe_bloggs/#'] });
     const summary = String(running.summary);
     assert.match(summary, new RegExp(`status page +${details.http}/ `));
-    assert.match(summary, new RegExp(`connection +local +${broker.url} +connected`));
+    assert.match(summary, new RegExp(`connection +local +${suite.broker.url} +connected`));
     assert.match(summary, /plugin +homelink 1\.0\.0 +running; subscribes local: joe_bloggs\/#/);
-    assert.match(summary, new RegExp(`next .*mosquitto_sub -h 127\\.0\\.0\\.1 -p ${broker.port} -t 'switchboard/events/#' -v`));
+    assert.match(summary, new RegExp(`next .*mosquitto_sub -h 127\\.0\\.0\\.1 -p ${suite.broker.port} -t 'switchboard/events/#' -v`));
   });
 
   it('a broker that refuses the connection: one clear line while it lasts, no stack trace, and the summary says so', async () => {
@@ -54,12 +40,12 @@ describe('Start-up summary and connection failures in the logs', () => {
   });
 
   it('bad credentials: "the broker refused the login: bad user name or password"', async () => {
-    broker.aedes.authenticate = (_client, _username, _password, done) => {
+    suite.broker.aedes.authenticate = (_client, _username, _password, done) => {
       const err = new Error('bad credentials') as AuthenticateError;
       err.returnCode = 4;
       done(err, false);
     };
-    const p = await start({ url: broker.url, username: 'joe', password: 'wrong' });
+    const p = await start({ url: suite.broker.url, username: 'joe', password: 'wrong' });
     const line = await p.waitForLog((l) => l.msg.startsWith('connection error'), 15000, 'the connection error');
     assert.equal(line.msg, 'connection error: the broker refused the login: bad user name or password');
     assert.equal(line.level, 'warn');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createLogger } from '../../../core/logger.js';
 import { Metrics } from '../../../core/metrics.js';
-import { StateMap, StateStore } from '../../../core/state-store.js';
+import { StateMap } from '../../../core/state-map.js';
+import { StateStore } from '../../../core/state-store.js';
 import { AlertBook, type AlertDetails, type ListedAlert } from '../../../plugins/homelink/alert-book.js';
 import { CANCEL } from '../../../plugins/homelink/alert-status.js';
 import { RecentIds } from '../../../plugins/homelink/recent-ids.js';

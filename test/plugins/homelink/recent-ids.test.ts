@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { StateMap } from '../../../core/state-store.js';
+import { StateMap } from '../../../core/state-map.js';
 import { RecentIds } from '../../../plugins/homelink/recent-ids.js';
 
 const DAY = 86_400_000;

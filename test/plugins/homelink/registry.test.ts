@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { StateMap } from '../../../core/state-store.js';
+import { StateMap } from '../../../core/state-map.js';
 import { readingKind, readingUnit } from '../../../plugins/homelink/readings.js';
 import { Registry, type DeviceRecord, type PropertyRecord } from '../../../plugins/homelink/registry.js';
 

@@ -1,35 +1,25 @@
 import assert from 'node:assert/strict';
-import { Harness } from '../../helpers/harness.js';
 import type { Received } from '../../helpers/mqtt.js';
 import { capabilityKey } from '../../../plugins/placeos/system-devices.js';
-import { placeosFixtures, send } from './support.js';
+import { placeosSuite, send } from './support.js';
 
 const DEVICE = 'placeos_system_cs-9445';
 const config = (component: string, key: string): string => `homeassistant/${component}/switchboard/${DEVICE}-${key}/config`;
 
 describe('placeos: systems as Home Assistant devices', () => {
-  let harness: Harness;
-
-  beforeEach(async () => {
-    harness = await Harness.create();
-  });
-
-  afterEach(async () => {
-    await harness.close();
-  });
+  const suite = placeosSuite();
 
   it('a system is a device named from metadata, its statuses entities (booleans binary sensors); null or removed metadata removes them', async () => {
-    const lines = await placeosFixtures();
-    const { client } = harness;
-    await harness.start({ plugins: { placeos: {}, 'ha-discovery': {} } });
+    const { client } = suite.harness;
+    await suite.harness.start({ plugins: { placeos: {}, 'ha-discovery': {} } });
     const latest = (topic: string): Received | undefined => client.on(topic).at(-1);
     const power = config('binary_sensor', capabilityKey("M'Odule", 1, 'power'));
     const inputs = config('sensor', capabilityKey("M'Odule", 1, 'inputs'));
 
-    await send(client, lines[2]!); // power, before the system's name is known
+    await send(client, suite.lines[2]!); // power, before the system's name is known
     await client.waitFor(() => latest(power)?.json<{ device: { name: string } }>().device.name === 'PlaceOS system cs-9445', 5000, 'the power entity, the system named by its id');
-    await send(client, lines[0]!); // the system's metadata
-    await send(client, lines[3]!); // inputs: an object
+    await send(client, suite.lines[0]!); // the system's metadata
+    await send(client, suite.lines[3]!); // inputs: an object
     await client.waitFor(() => latest(inputs) !== undefined && latest(power)?.json<{ device: { name: string } }>().device.name === 'Level 3 Huddle', 5000, 'both entities, the system named');
 
     const powerConfig = latest(power)!.json<Record<string, unknown>>();
@@ -45,7 +35,7 @@ describe('placeos: systems as Home Assistant devices', () => {
       [capabilityKey("M'Odule", 1, 'inputs')]: '{"hdmi":true,"usb_c":false}',
     });
 
-    await send(client, lines[4]!); // inputs: null
+    await send(client, suite.lines[4]!); // inputs: null
     await client.waitFor(() => latest(inputs)?.payload.length === 0, 5000, 'the inputs entity removed (empty retained config)');
     assert.ok(latest(power)!.payload.length > 0, 'the power entity stays');
 

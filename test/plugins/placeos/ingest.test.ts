@@ -1,31 +1,20 @@
 import assert from 'node:assert/strict';
-import { Harness } from '../../helpers/harness.js';
 import { metricValue } from '../../helpers/metrics.js';
-import { metadataEvents, placeosFixtures, send, stateEvents, waitForStates, type FixtureLine } from './support.js';
+import { metadataEvents, placeosSuite, send, stateEvents, waitForStates } from './support.js';
 
 const DEAD = 'switchboard/deadletter';
 
 describe('placeos: ingest over MQTT', () => {
-  let harness: Harness;
-  let lines: FixtureLine[];
-
-  beforeEach(async () => {
-    harness = await Harness.create();
-    lines = await placeosFixtures();
-  });
-
-  afterEach(async () => {
-    await harness.close();
-  });
+  const suite = placeosSuite();
 
   it('deployed shape, 4 zone levels: retained metadata before state, `_` as null, seconds as ms, raw values, null values', async () => {
-    const { client } = harness;
+    const { client } = suite.harness;
     // Retained before the runtime exists, as PlaceOS leaves them on the broker.
-    await send(client, lines[0]!);
-    await send(client, lines[1]!);
-    await harness.start({ plugins: { placeos: {} } });
+    await send(client, suite.lines[0]!);
+    await send(client, suite.lines[1]!);
+    await suite.harness.start({ plugins: { placeos: {} } });
     await client.waitForCount('switchboard/events/placeos_metadata', 2);
-    for (const i of [2, 3, 4]) await send(client, lines[i]!);
+    for (const i of [2, 3, 4]) await send(client, suite.lines[i]!);
     const [power, inputs, removed] = await waitForStates(client, 3);
 
     const names = { org: null, zones: { region: null, building: null, level: null, area: null }, system: 'Level 3 Huddle', driver: 'Generic Display' };
@@ -34,19 +23,19 @@ describe('placeos: ingest over MQTT', () => {
     assert.deepEqual(inputs, { ...common, status: 'inputs', value: { hdmi: true, usb_c: false }, time: 1700000002000 });
     assert.deepEqual(removed, { ...common, status: 'inputs', value: null, time: 1700000003000 });
     assert.deepEqual(metadataEvents(client), [
-      { scope: 'org', id: 'cs-9445', name: 'Level 3 Huddle', model: (lines[0]!.payload as { value: object }).value, shape: 'deployed' },
-      { scope: 'org', id: '12345', name: 'Generic Display', model: (lines[1]!.payload as { value: object }).value, shape: 'deployed' },
+      { scope: 'org', id: 'cs-9445', name: 'Level 3 Huddle', model: (suite.lines[0]!.payload as { value: object }).value, shape: 'deployed' },
+      { scope: 'org', id: '12345', name: 'Generic Display', model: (suite.lines[1]!.payload as { value: object }).value, shape: 'deployed' },
     ]);
   });
 
   it('documented shape, 3 zone levels: retained {name} metadata, ms times, serialized values decoded', async () => {
-    const { client } = harness;
-    await send(client, lines[6]!);
-    await send(client, lines[7]!);
-    await harness.start({ plugins: { placeos: {} } });
+    const { client } = suite.harness;
+    await send(client, suite.lines[6]!);
+    await send(client, suite.lines[7]!);
+    await suite.harness.start({ plugins: { placeos: {} } });
     await client.waitForCount('switchboard/events/placeos_metadata', 2);
-    await send(client, lines[8]!);
-    await send(client, lines[9]!);
+    await send(client, suite.lines[8]!);
+    await send(client, suite.lines[9]!);
     const [call, power] = await waitForStates(client, 2);
 
     const names = { org: null, zones: { building: 'Acme HQ', level: null, area: null }, system: 'Cisco VC', driver: null };
@@ -60,19 +49,19 @@ describe('placeos: ingest over MQTT', () => {
   });
 
   it('metadata of both shapes arriving after state names the events from then on; a null model forgets the name', async () => {
-    const { client } = harness;
-    await harness.start({ plugins: { placeos: {} } });
-    await send(client, lines[2]!); // deployed state, nothing known yet
-    await send(client, lines[9]!); // documented state, nothing known yet
+    const { client } = suite.harness;
+    await suite.harness.start({ plugins: { placeos: {} } });
+    await send(client, suite.lines[2]!); // deployed state, nothing known yet
+    await send(client, suite.lines[9]!); // documented state, nothing known yet
     await waitForStates(client, 2);
-    await send(client, lines[0]!); // deployed metadata of cs-9445
-    await send(client, lines[7]!); // documented metadata of sys-vc1
+    await send(client, suite.lines[0]!); // deployed metadata of cs-9445
+    await send(client, suite.lines[7]!); // documented metadata of sys-vc1
     await client.waitForCount('switchboard/events/placeos_metadata', 2);
-    await send(client, lines[2]!);
-    await send(client, lines[9]!);
+    await send(client, suite.lines[2]!);
+    await send(client, suite.lines[9]!);
     await client.publish('placeos/org/metadata/cs-9445', JSON.stringify({ time: 1700000100, value: null }), { retain: true });
     await client.waitForCount('switchboard/events/placeos_metadata', 3);
-    await send(client, lines[2]!);
+    await send(client, suite.lines[2]!);
     const states = await waitForStates(client, 5);
 
     assert.deepEqual(states.map((s) => [s.system, s.names.system]), [
@@ -86,20 +75,20 @@ describe('placeos: ingest over MQTT', () => {
   });
 
   it('rejects what is neither shape with its reason, dead-letters it, and handles the next good message', async () => {
-    const { client } = harness;
-    const runtime = await harness.start({ deadLetter: { topic: DEAD }, plugins: { placeos: {} } });
-    await send(client, lines[10]!); // too few levels
-    await send(client, lines[11]!); // no time
+    const { client } = suite.harness;
+    const runtime = await suite.harness.start({ deadLetter: { topic: DEAD }, plugins: { placeos: {} } });
+    await send(client, suite.lines[10]!); // too few levels
+    await send(client, suite.lines[11]!); // no time
     await client.publish('placeos/acme/state/bld-hq/lvl-24/_/sys-vc1/dep-456/Display/first/power', JSON.stringify({ time: 1700000006000, value: 'true' }));
     await client.publish('placeos/acme/state/bld-hq/lvl-24/_/sys-vc1/dep-456/Display/1/power', JSON.stringify({ time: 1700000006000, value: 'on' }));
     await client.publish('placeos/acme/metadata/bld-hq', JSON.stringify({ title: 'Acme HQ' }));
-    await send(client, lines[9]!); // good
+    await send(client, suite.lines[9]!); // good
     const dead = (await client.waitForCount(DEAD, 5)).map((m) => m.json<{ reason: string; code: string; plugin: string; topic: string }>());
     const [state] = await waitForStates(client, 1);
 
     assert.deepEqual(dead.map((d) => [d.plugin, d.code, d.topic]), [
-      ['placeos', 'bad_topic', lines[10]!.topic],
-      ['placeos', 'bad_payload', lines[11]!.topic],
+      ['placeos', 'bad_topic', suite.lines[10]!.topic],
+      ['placeos', 'bad_payload', suite.lines[11]!.topic],
       ['placeos', 'bad_topic', 'placeos/acme/state/bld-hq/lvl-24/_/sys-vc1/dep-456/Display/first/power'],
       ['placeos', 'bad_payload', 'placeos/acme/state/bld-hq/lvl-24/_/sys-vc1/dep-456/Display/1/power'],
       ['placeos', 'bad_payload', 'placeos/acme/metadata/bld-hq'],
@@ -118,10 +107,10 @@ describe('placeos: ingest over MQTT', () => {
   });
 
   it('with a hierarchy, reads its zone tags and a module name containing "/" whole, and rejects another zone count', async () => {
-    const { client } = harness;
-    await harness.start({ deadLetter: { topic: DEAD }, plugins: { placeos: { hierarchy: ['org', 'campus', 'building', 'level', 'area', 'desk'] } } });
+    const { client } = suite.harness;
+    await suite.harness.start({ deadLetter: { topic: DEAD }, plugins: { placeos: { hierarchy: ['org', 'campus', 'building', 'level', 'area', 'desk'] } } });
     await client.publish('placeos/org-1/state/c-1/_/l-2/a-3/_/sys-1/drv-1/Desk/Sensor/2/occupied', JSON.stringify({ time: 1700000010, value: false }));
-    await client.publish(lines[2]!.topic, JSON.stringify(lines[2]!.payload));
+    await client.publish(suite.lines[2]!.topic, JSON.stringify(suite.lines[2]!.payload));
     const [desk] = await waitForStates(client, 1);
     const [dead] = (await client.waitForCount(DEAD, 1)).map((m) => m.json<{ reason: string }>());
 

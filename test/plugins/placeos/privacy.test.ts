@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
-import { Harness } from '../../helpers/harness.js';
-import { placeosFixtures, send, waitForStates } from './support.js';
+import { placeosSuite, send, waitForStates } from './support.js';
 
 const HOST = 'sam.okoro@corp.example';
 const ATTENDEE = 'li.na@corp.example';
 
 describe('placeos: privacy on a meeting-room booking', () => {
-  let harness: Harness;
-
-  beforeEach(async () => {
-    harness = await Harness.create();
-  });
-
-  afterEach(async () => {
-    await harness.close();
-  });
+  const suite = placeosSuite();
 
   it('hashes the host and masks every other email of a PlaceOS booking value, in its event and in the system\'s state topic', async () => {
-    const lines = await placeosFixtures();
-    const { client } = harness;
-    await harness.start({
+    const { client } = suite.harness;
+    await suite.harness.start({
       plugins: {
         privacy: {
           secret: 'a-test-secret-that-is-long-enough-0123456789',
@@ -31,8 +21,8 @@ describe('placeos: privacy on a meeting-room booking', () => {
         placeos: {},
       },
     });
-    await send(client, lines[0]!); // the system's metadata, itself carrying the room's email
-    await send(client, lines[5]!); // the booking
+    await send(client, suite.lines[0]!); // the system's metadata, itself carrying the room's email
+    await send(client, suite.lines[5]!); // the booking
     const [booking] = await waitForStates(client, 1);
     await client.waitFor((r) => r.some((m) => m.topic === 'switchboard/placeos/cs-9445/state'), 5000, 'the system\'s state topic');
 

@@ -1,28 +1,17 @@
 import assert from 'node:assert/strict';
-import { Harness } from '../../helpers/harness.js';
 import { metricValue } from '../../helpers/metrics.js';
 import { TestClient } from '../../helpers/mqtt.js';
-import { placeosFixtures, send, stateEvents, type FixtureLine } from './support.js';
+import { placeosSuite, send, stateEvents } from './support.js';
 
 const MIRROR_DEPLOYED = 'placeos/mirror/state/_/_/_/{data.system}/{data.driver}/{data.module}/{data.index}/{data.status}';
 const MIRROR_DOCUMENTED = 'placeos/mirror/state/docs/_/_/{data.system}/{data.driver}/{data.module}/{data.index}/{data.status}';
 
 describe('placeos: publishing bus events as PlaceOS state', () => {
-  let harness: Harness;
-  let lines: FixtureLine[];
-
-  beforeEach(async () => {
-    harness = await Harness.create();
-    lines = await placeosFixtures();
-  });
-
-  afterEach(async () => {
-    await harness.close();
-  });
+  const suite = placeosSuite();
 
   it('writes both shapes, keeps an injected "/" or "#" inside one level, and never ingests what it published', async () => {
-    const { client } = harness;
-    const runtime = await harness.start({
+    const { client } = suite.harness;
+    const runtime = await suite.harness.start({
       plugins: {
         placeos: {
           publish: [
@@ -34,14 +23,14 @@ describe('placeos: publishing bus events as PlaceOS state', () => {
         },
       },
     });
-    await send(client, lines[2]!); // M'Odule power true, deployed
+    await send(client, suite.lines[2]!); // M'Odule power true, deployed
     await client.publish('placeos/acme/metadata/sys-x', JSON.stringify({ name: 'Room/#1' }), { retain: true });
     await client.publish('placeos/acme/metadata/sys-y', JSON.stringify({ name: 'a/+/b' }), { retain: true });
-    await send(client, lines[8]!); // VidConf call_status, documented
+    await send(client, suite.lines[8]!); // VidConf call_status, documented
     const mirrored = (filter: string): number => client.on(filter).length;
     await client.waitFor((r) => r.filter((m) => m.topic.startsWith('placeos/mirror/')).length >= 6, 5000, 'six mirrored messages');
     // A sentinel through the same handler: anything the mirrors caused would have been handled before it.
-    await send(client, lines[9]!);
+    await send(client, suite.lines[9]!);
     await client.waitFor(() => mirrored('placeos/mirror/#') >= 8, 5000, 'the sentinel mirrored');
 
     const out = client.on('placeos/mirror/#').map((m) => ({ topic: m.topic, body: m.json<{ time: number; value: unknown }>(), retain: m.retain }));
@@ -66,7 +55,7 @@ describe('placeos: publishing bus events as PlaceOS state', () => {
     }
     assert.equal(Math.floor(out[1]!.body.time / 1000), out[0]!.body.time);
     // Retained by default (a later subscriber gets them), not where the rule says retain: false.
-    const later = await TestClient.connect(harness.broker.url);
+    const later = await TestClient.connect(suite.harness.broker.url);
     try {
       await later.subscribe('placeos/mirror/#');
       await later.waitForCount('placeos/mirror/#', 5);
@@ -90,14 +79,14 @@ describe('placeos: publishing bus events as PlaceOS state', () => {
 
   it('refuses to start with a topic template that is not a topic, saying which rule', async () => {
     await assert.rejects(
-      harness.start({ plugins: { placeos: { publish: [{ events: ['homelink_alert'], topic: 'placeos/acme/state/#/{data.id}' }] } } }),
+      suite.harness.start({ plugins: { placeos: { publish: [{ events: ['homelink_alert'], topic: 'placeos/acme/state/#/{data.id}' }] } } }),
       /plugin "placeos" failed to set up: publish\[0\]\.topic: topic template "placeos\/acme\/state\/#\/\{data\.id\}": .*must not contain wildcards/,
     );
   });
 
   it('counts and skips an event whose topic placeholder is missing', async () => {
-    const { client } = harness;
-    const runtime = await harness.start({
+    const { client } = suite.harness;
+    const runtime = await suite.harness.start({
       plugins: { placeos: { publish: [{ events: ['placeos_metadata'], topic: 'placeos/mirror/state/_/_/_/_/x/{data.model.title}/1/t' }] } },
     });
     await client.publish('placeos/acme/metadata/sys-x', JSON.stringify({ name: 'No title' }));

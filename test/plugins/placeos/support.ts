@@ -1,4 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import type { Names } from '../../../plugins/placeos/names.js';
+import type { StateMessage } from '../../../plugins/placeos/placeos-message.js';
+import { Harness } from '../../helpers/harness.js';
 import type { Received, TestClient } from '../../helpers/mqtt.js';
 import { fixture } from '../../helpers/paths.js';
 
@@ -17,23 +20,30 @@ export async function placeosFixtures(): Promise<FixtureLine[]> {
   return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as FixtureLine);
 }
 
+export interface PlaceosSuite {
+  harness: Harness;
+  lines: FixtureLine[];
+}
+
+/** For each test of the suite it is called in: a fresh harness (closed after the test) and the fixture lines. */
+export function placeosSuite(): PlaceosSuite {
+  const suite = {} as PlaceosSuite;
+  beforeEach(async () => {
+    suite.harness = await Harness.create();
+    suite.lines = await placeosFixtures();
+  });
+  afterEach(async () => {
+    await suite.harness.close();
+  });
+  return suite;
+}
+
 export async function send(client: TestClient, line: FixtureLine): Promise<void> {
   await client.publish(line.topic, typeof line.payload === 'string' ? line.payload : JSON.stringify(line.payload), { retain: line.retain });
 }
 
-export interface StateEventData {
-  org: string;
-  zones: Record<string, string | null>;
-  system: string;
-  driver: string;
-  module: string;
-  index: number;
-  status: string;
-  value: unknown;
-  time: number;
-  names: { org: string | null; zones: Record<string, string | null>; system: string | null; driver: string | null };
-  shape: string;
-}
+/** A placeos_state event's data: the state message, named. */
+export type StateEventData = Omit<StateMessage, 'kind'> & { names: Names };
 
 /** The data of the placeos_state events received so far. */
 export function stateEvents(client: TestClient): StateEventData[] {

@@ -1,0 +1,158 @@
+import { open, readFile, readdir, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { Logger } from './logger.js';
+import { StateError } from './state-error.js';
+
+/** One change in a commit: the key's new value, or none when the key was deleted. */
+export type LogRecord = [namespace: string, key: string, value?: unknown];
+
+/** A value's JSON text, or undefined to leave the value out. */
+export type ValueJson = (namespace: string, key: string, value: unknown) => string | undefined;
+
+export function logPath(dir: string, gen: number): string {
+  return join(dir, `state.${gen}.wal`);
+}
+
+/** The generation of a log named `name`, or undefined when it is not a log. */
+export function logGeneration(name: string): number | undefined {
+  const match = /^state\.(\d+)\.wal$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The generations of the logs in `dir`, oldest first. */
+export async function logGenerations(dir: string): Promise<number[]> {
+  return (await readdir(dir))
+    .map(logGeneration)
+    .filter((gen) => gen !== undefined)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * The write-ahead log of one generation, open for appending. Each commit is one line `<crc32> <json>`; a line
+ * torn by a crash fails its checksum and is dropped whole on recovery, so a commit is all or nothing.
+ */
+export class LogFile {
+  readonly gen: number;
+  readonly #file: FileHandle;
+  #bytes: number;
+
+  private constructor(gen: number, file: FileHandle, bytes: number) {
+    this.gen = gen;
+    this.#file = file;
+    this.#bytes = bytes;
+  }
+
+  /** Opens the log of `gen`: `append` to what it holds, or `create` it empty. */
+  static async open(dir: string, gen: number, how: 'append' | 'create'): Promise<LogFile> {
+    const file = await open(logPath(dir, gen), how === 'append' ? 'a' : 'w');
+    try {
+      return new LogFile(gen, file, how === 'append' ? (await file.stat()).size : 0);
+    } catch (err) {
+      await file.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Appends one commit; on failure the log is cut back to whole commits. */
+  async append(json: string, fsync: boolean): Promise<void> {
+    const line = frame(json);
+    try {
+      let written = 0;
+      while (written < line.length) written += (await this.#file.write(line, written, line.length - written)).bytesWritten;
+      if (fsync) await this.#file.datasync();
+      this.#bytes += line.length;
+    } catch (err) {
+      await this.#file.truncate(this.#bytes).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#file.close().catch(() => undefined);
+  }
+}
+
+/** A commit's JSON: the records' array, without the values `valueJson` leaves out. */
+export function encodeCommit(records: LogRecord[], valueJson: ValueJson): string {
+  let out = '[';
+  for (const record of records) {
+    const [namespace, key] = record;
+    let entry = `[${JSON.stringify(namespace)},${JSON.stringify(key)}`;
+    if (record.length > 2) {
+      const value = valueJson(namespace, key, record[2]);
+      if (value === undefined) continue;
+      entry += `,${value}`;
+    }
+    out += out.length === 1 ? `${entry}]` : `,${entry}]`;
+  }
+  return `${out}]`;
+}
+
+/** Applies the commits of the log at `path` to `maps`; false when there is no such log. A torn last commit is cut off. */
+export async function replayLog(path: string, maps: Map<string, Map<string, unknown>>, log: Logger): Promise<boolean> {
+  let data: Buffer;
+  try {
+    data = await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new StateError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  let offset = 0;
+  let commits = 0;
+  let good = 0;
+  while (offset < data.length) {
+    const end = data.indexOf(0x0a, offset);
+    if (end < 0) break;
+    const records = parseLine(data.subarray(offset, end));
+    if (records) {
+      for (const [namespace, key, ...value] of records) {
+        let map = maps.get(namespace);
+        if (!map) maps.set(namespace, (map = new Map()));
+        if (value.length > 0) map.set(key, value[0]);
+        else map.delete(key);
+      }
+      commits++;
+      good = end + 1;
+    } else {
+      // Damaged in the middle (a crash only ever tears the last line): later commits still hold the newest values of their keys.
+      log.error({ path, offset }, 'skipped a damaged commit in the state log; the values it changed may be older than they were');
+    }
+    offset = end + 1;
+  }
+  if (good < data.length) {
+    log.warn({ path, bytes: data.length - good, commits }, 'dropped an incomplete commit at the end of the state log (the process stopped while writing it)');
+    const file = await open(path, 'r+').catch(() => null);
+    await file?.truncate(good).catch(() => undefined);
+    await file?.close();
+  }
+  log.debug({ path, commits }, 'state log replayed');
+  return true;
+}
+
+/** One commit as written: `<crc32 of the JSON, 8 hex digits> <JSON>\n`, the JSON encoded once. */
+function frame(json: string): Buffer {
+  const length = Buffer.byteLength(json);
+  const line = Buffer.allocUnsafe(length + 10);
+  line.write(json, 9, 'utf8');
+  line.write(crc32(line.subarray(9, 9 + length)).toString(16).padStart(8, '0'), 0, 'latin1');
+  line[8] = 0x20;
+  line[length + 9] = 0x0a;
+  return line;
+}
+
+function parseLine(line: Buffer): LogRecord[] | undefined {
+  if (line.length < 10 || line[8] !== 0x20) return undefined;
+  const json = line.subarray(9);
+  if (crc32(json) !== Number.parseInt(line.toString('latin1', 0, 8), 16)) return undefined;
+  try {
+    const records = JSON.parse(json.toString('utf8')) as unknown;
+    return Array.isArray(records) ? (records as LogRecord[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
