@@ -120,7 +120,7 @@ function parseError(err: Error): string {
 
 /** Whether JSON text opens more than `max` objects or arrays inside one another (strings skipped); only long text can. */
 function nestsDeeperThan(text: string, max: number): boolean {
-  if (text.length <= 2 * max) return false;
+  if (text.length <= 2 * max || opensAtMost(text, max)) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -137,4 +137,12 @@ function nestsDeeperThan(text: string, max: number): boolean {
     }
   }
   return false;
+}
+
+/** Whether `text` has at most `max` of "{" and "[" in all (strings included): then nothing in it nests deeper. */
+function opensAtMost(text: string, max: number): boolean {
+  let n = 0;
+  for (let i = text.indexOf('{'); i >= 0 && n <= max; i = text.indexOf('{', i + 1)) n++;
+  for (let i = text.indexOf('['); i >= 0 && n <= max; i = text.indexOf('[', i + 1)) n++;
+  return n <= max;
 }

@@ -80,6 +80,8 @@ export interface DeadLetterTarget {
 export type PublishedObserver = (connection: string, topic: string, body: string | Buffer) => void;
 
 const EVENT_TYPE = /^[A-Za-z0-9_.-]+$/;
+// Event types remembered as checked; past this many (a plugin making types from data), the rest are checked each time.
+const MAX_EVENT_TYPES = 1024;
 
 /**
  * The data path. Incoming messages go to the topic handlers whose filters match; events they raise go
@@ -105,6 +107,7 @@ export class Pipeline {
   #dispatching = false;
   #waits: Promise<unknown>[] | null = null;
   #transformCount = 0;
+  readonly #eventTypes = new Set<string>();
   readonly #published: PublishedObserver[] = [];
 
   constructor(connections: ReadonlyMap<string, Connection>, log: Logger, metrics: Metrics) {
@@ -245,7 +248,11 @@ export class Pipeline {
 
   /** Raises an event: transforms, then guards, then publishers. */
   emit(probe: PluginProbe, type: string, data: unknown, id?: string): void {
-    if (!EVENT_TYPE.test(type)) throw new Error(`event type "${type}" must be made of letters, digits, "_", "-" and "."`);
+    if (!this.#eventTypes.has(type)) {
+      if (!EVENT_TYPE.test(type)) throw new Error(`event type "${type}" must be made of letters, digits, "_", "-" and "."`);
+      // Event types are few (a plugin's own names): checked once each.
+      if (this.#eventTypes.size < MAX_EVENT_TYPES) this.#eventTypes.add(type);
+    }
     probe.raised(type);
     let event: BusEvent = id === undefined ? { type, data, time: new Date().toISOString(), source: probe.plugin } : { type, data, time: new Date().toISOString(), source: probe.plugin, id };
     for (const t of this.#transforms) {

@@ -37,6 +37,11 @@ const ENTITIES: Readonly<Record<string, string>> = {
 // Longest entity and numeric reference looked at ("&#x10FFFF;", "&commat;"): anything longer is left as written.
 const MAX_REFERENCE = 10;
 
+/** Whether `text` is its own normal form: printable ASCII other than "%" and "&", tab and line breaks. */
+export function isPlain(text: string): boolean {
+  return PLAIN.test(text);
+}
+
 /** `text` in normal form; linear in its length. */
 export function normalize(text: string): NormalText {
   if (PLAIN.test(text)) return { text, starts: null, ends: null };

@@ -35,6 +35,21 @@ class Dropped {
 }
 
 type Replace = (value: string, kind: ValueKind) => string;
+
+/** A string something was found in: what it became, and the rule of each find (counted again on every use). */
+interface Found {
+  readonly out: string;
+  readonly counted: readonly Rule[];
+}
+
+// Strings up to this long, this many per set of rules, are remembered with what they became; the table starts again when full.
+const FOUND_CACHE_MAX_CHARS = 1024;
+const FOUND_CACHE_ENTRIES = 1024;
+
+/** A rule that makes the same of a string every time: a custom expression stops when out of time, so it may not. */
+function deterministic(rule: Rule): boolean {
+  return rule.scanner === null || !rule.scanner.custom;
+}
 type Update = (value: unknown) => unknown;
 
 // Topics and event types seen; forgotten all at once past this many (a plan is cheap to work out again).
@@ -60,8 +75,15 @@ export class Sanitizer {
   readonly #ids: KeyedHash | null;
   readonly #scanning: readonly Rule[];
   readonly #idCache = new Map<string, string>();
+  /** Topics seen lately, with what they became (`topic`): a message's topic is worked out once, not level by level. */
+  readonly #topicCache = new Map<string, string>();
   /** Set while JSON text is tried as text: what that finds is counted when the values are scanned. */
   #trying = false;
+  /** Strings something was found in lately, per set of scanning rules, with what they became. */
+  readonly #found = new WeakMap<readonly Rule[], Map<string, Found> | null>();
+  /** The rules whose finds are being counted while a string is scanned (to count them again when it is met again). */
+  readonly #counting: Rule[] = [];
+  #recording = false;
 
   constructor(rules: readonly Rule[], eventsPrefix: string, tally: Tally, options: SanitizerOptions = {}) {
     this.#rules = rules;
@@ -125,6 +147,16 @@ export class Sanitizer {
   /** A topic with every level that holds personal data made an id (see `id`). */
   topic(topic: string): string {
     if (this.#ids === null || this.#scanning.length === 0) return topic;
+    let out = this.#topicCache.get(topic);
+    if (out === undefined) {
+      out = this.#topicIds(topic);
+      if (this.#topicCache.size >= ID_CACHE_ENTRIES) this.#topicCache.clear();
+      this.#topicCache.set(topic, out);
+    }
+    return out;
+  }
+
+  #topicIds(topic: string): string {
     const levels = topic.split('/');
     let changed = false;
     for (let i = 0; i < levels.length; i++) {
@@ -267,10 +299,36 @@ export class Sanitizer {
   }
 
   #text(text: string, rules: readonly Rule[]): string {
+    // A string something was found in is often published again (an event and its copy on the device's topic, the
+    // same alert text): it is replaced from the cache, its finds counted again.
+    let cache: Map<string, Found> | null = null;
+    if (!this.#trying && text.length <= FOUND_CACHE_MAX_CHARS) {
+      cache = this.#found.get(rules) ?? null;
+      if (cache === null && !this.#found.has(rules)) this.#found.set(rules, (cache = rules.every(deterministic) ? new Map() : null));
+    }
+    if (cache !== null) {
+      const hit = cache.get(text);
+      if (hit !== undefined) {
+        for (const rule of hit.counted) this.#count(rule);
+        return hit.out;
+      }
+      this.#counting.length = 0;
+      this.#recording = true;
+    }
     let out = this.#bounded(text);
-    for (const rule of rules) {
-      if (rule.replace) out = rule.scanner!.replace(out, this.#replace[rule.index]!);
-      else if (rule.scanner!.test(out)) throw this.#drops[rule.index]!;
+    try {
+      for (const rule of rules) {
+        if (rule.replace) out = rule.scanner!.replace(out, this.#replace[rule.index]!);
+        else if (rule.scanner!.test(out)) throw this.#drops[rule.index]!;
+      }
+    } catch (err) {
+      this.#recording = false;
+      throw err;
+    }
+    this.#recording = false;
+    if (cache !== null && out !== text) {
+      if (cache.size >= FOUND_CACHE_ENTRIES) cache.clear();
+      cache.set(text, { out, counted: this.#counting.slice() });
     }
     return out;
   }
@@ -278,12 +336,19 @@ export class Sanitizer {
   #counted(rule: Rule): Replace {
     const replace = rule.replace;
     if (!replace) return (value) => value;
-    const count = rule.action === 'hash' ? () => this.#tally.hashed(rule) : () => this.#tally.masked(rule);
     return (value, kind) => {
       const out = replace(value, kind);
-      if (out !== value && !this.#trying) count();
+      if (out !== value && !this.#trying) {
+        this.#count(rule);
+        if (this.#recording) this.#counting.push(rule);
+      }
       return out;
     };
+  }
+
+  #count(rule: Rule): void {
+    if (rule.action === 'hash') this.#tally.hashed(rule);
+    else this.#tally.masked(rule);
   }
 
   /** What a path rule does to the values its paths lead to. */

@@ -1,5 +1,5 @@
 import { DETECTOR_DEFS, type Detector, type DetectorName, type Span } from './detectors.js';
-import { normalize, type NormalText } from './normalize.js';
+import { isPlain, normalize, type NormalText } from './normalize.js';
 
 export type MatchKind = DetectorName | 'regex';
 
@@ -44,7 +44,8 @@ export class Scanner {
 
   /** Whether `text` holds anything this scanner would replace. */
   test(text: string): boolean {
-    const normal = normalOnce();
+    if (this.#nothingIn(text)) return false;
+    const normal = new NormalOnce();
     for (const pass of this.#passes) {
       if (run(pass, text, null, normal) !== null) return true;
     }
@@ -53,24 +54,41 @@ export class Scanner {
 
   /** `text` with each match replaced by `replacer`; `text` itself when nothing was replaced. */
   replace(text: string, replacer: Replacer): string {
+    if (this.#nothingIn(text)) return text;
     let out = text;
-    const normal = normalOnce();
+    const normal = new NormalOnce();
     for (const pass of this.#passes) out = run(pass, out, replacer, normal) ?? out;
     return out;
   }
+
+  /**
+   * Whether plain text (its own normal form) fails every pass's cheap test, so no pass can match: most strings,
+   * answered without working out a normal form. A custom expression has no cheap test.
+   */
+  #nothingIn(text: string): boolean {
+    for (const pass of this.#passes) {
+      if (!pass.normal || !pass.detector.maybe) return false;
+    }
+    if (!isPlain(text)) return false;
+    for (const pass of this.#passes) {
+      if (pass.detector.maybe!(text)) return false;
+    }
+    return true;
+  }
 }
 
-/** A normalizer that works a text out once however many passes read it unchanged. */
-function normalOnce(): (text: string) => NormalText {
-  let last: string | null = null;
-  let normal: NormalText | null = null;
-  return (text) => {
-    if (text !== last || normal === null) {
-      last = text;
-      normal = normalize(text);
+/** Works a text's normal form out once however many passes read it unchanged. */
+class NormalOnce {
+  #last: string | null = null;
+  #normal: NormalText | null = null;
+
+  of(text: string): NormalText {
+    if (text !== this.#last || this.#normal === null) {
+      this.#last = text;
+      this.#normal = normalize(text);
     }
-    return normal;
-  };
+    return this.#normal;
+  }
 }
 
 /**
@@ -79,8 +97,8 @@ function normalOnce(): (text: string) => NormalText {
  * replaced where it was written (escapes and invisible characters included), by what the replacer makes of
  * its normal form, so that an address hashes alike however it was written.
  */
-function run(pass: Pass, text: string, replacer: Replacer | null, normalOf: (text: string) => NormalText): string | null {
-  const normal = pass.normal ? normalOf(text) : null;
+function run(pass: Pass, text: string, replacer: Replacer | null, normalOf: NormalOnce): string | null {
+  const normal = pass.normal ? normalOf.of(text) : null;
   const seen = normal ? normal.text : text;
   const maybe = pass.detector.maybe;
   if (maybe && !maybe(seen)) return null;
