@@ -14,8 +14,10 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 echo "# throughput: $count messages at QoS $qos, flat out, after ${WARMUP:-5000} warm-up messages, $rounds rounds"
-WARMUP=${WARMUP:-5000} ROUNDS=$rounds RATE=0 RUNTIME_CMD="$runtime" bench/peers/run-peers.sh "$count" "$qos" | tee "$out/throughput"
+# run-peers.sh exits non-zero when a forwarder misses messages within its timeout or stops slowly: the summary
+# names any that lost messages, and the latency pass still runs.
+WARMUP=${WARMUP:-5000} ROUNDS=$rounds RATE=0 RUNTIME_CMD="$runtime" bench/peers/run-peers.sh "$count" "$qos" | tee "$out/throughput" || true
 latency_count=$((count / 5))
 echo "# latency: $latency_count messages at QoS $qos, held at ${LATENCY_RATE:-2000} msgs/s, after 2000 warm-up messages, $rounds rounds"
-WARMUP=2000 ROUNDS=$rounds RATE=${LATENCY_RATE:-2000} RUNTIME_CMD="$runtime" bench/peers/run-peers.sh "$latency_count" "$qos" | tee "$out/latency"
+WARMUP=2000 ROUNDS=$rounds RATE=${LATENCY_RATE:-2000} RUNTIME_CMD="$runtime" bench/peers/run-peers.sh "$latency_count" "$qos" | tee "$out/latency" || true
 node bench/summary.mjs "$out/throughput" "$out/latency"
