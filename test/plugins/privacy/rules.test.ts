@@ -22,6 +22,17 @@ describe('privacy: hash', () => {
     assert.equal(tally.counts['emails.hashed'], 2);
   });
 
+  it('counts every find again when the same text is published again, and leaves text without an address as the same string', () => {
+    const { sanitizer: s, tally } = sanitizer({ secret: SECRET, rules: [EMAILS] });
+    const text = 'Fire Alarm Activated, contact tenant jane.doe@example.com';
+    const first = s.event(event('homelink_alert', { description: text, room: 'Hallway 1' }))!.data as { description: string; room: string };
+    const second = s.message(message('homelink/device/event', { description: text }))!.payload as { description: string };
+    assert.equal(second.description, first.description);
+    assert.equal(first.description, `Fire Alarm Activated, contact tenant ${hmac(SECRET, 'jane.doe@example.com')}`);
+    assert.equal(tally.counts['emails.hashed'], 2);
+    assert.equal(first.room, 'Hallway 1');
+  });
+
   it('gives the same token after a restart, another with another secret, and as many hex digits as hashLength', () => {
     const data = { message: 'jane.doe@example.com' };
     const once = sanitizer({ secret: SECRET, rules: [EMAILS] }).sanitizer.event(event('e', data))!.data;
