@@ -137,6 +137,8 @@ export interface RuntimeInfo {
   readonly version: string;
   readonly eventsConnection: string;
   readonly eventsPrefix: string;
+  /** QoS of the published events (events.qos): what a plugin's own copies of events should go out at too. */
+  readonly eventsQos: QoS;
   readonly statusTopic: string;
   readonly connections: readonly string[];
 }

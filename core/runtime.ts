@@ -6,6 +6,7 @@ import { installEventsOut } from './events-out.js';
 import { Health } from './health.js';
 import { HttpServer } from './http.js';
 import type { Logger } from './logger.js';
+import type { QoS } from './message.js';
 import { Metrics } from './metrics.js';
 import { Pipeline, PluginProbe } from './pipeline.js';
 import type { RuntimeInfo } from './plugin.js';
@@ -173,6 +174,7 @@ export class Runtime {
       version: VERSION,
       eventsConnection: events.connection,
       eventsPrefix: events.prefix,
+      eventsQos: events.qos as QoS,
       statusTopic: events.statusTopic,
       connections: Object.keys(this.#config.connections),
     };

@@ -110,6 +110,20 @@ export class AlertBook {
     return { step, changed: true, owner };
   }
 
+  /** Every listed alert, the first listed first. */
+  all(): IterableIterator<ListedAlert> {
+    return this.#listed.values();
+  }
+
+  /** Forgets a listed alert to make room (a tracking limit): cleared as of its last change, so that its repeats are still recognised. */
+  evict(eventId: string): ListedAlert | undefined {
+    const alert = this.#listed.get(eventId);
+    if (!alert) return undefined;
+    this.#remove(alert);
+    this.#tombstones.set(eventId, alert.at);
+    return alert;
+  }
+
   /** The device's listed alerts, oldest first. */
   ofDevice(device: string): ReadonlyMap<string, ListedAlert> {
     return this.#byDevice.get(device) ?? NO_ALERTS;

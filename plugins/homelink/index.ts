@@ -50,6 +50,12 @@ export default definePlugin({
       duplicates: ctx.counter('duplicates_total', 'Messages ignored because they repeat one already processed (same id and actionTimestamp)', ['type']),
       outOfOrder: ctx.counter('out_of_order_total', 'Messages ignored because they are older than the last one applied for the same alert, event, reading, device or property', ['type']),
       listedAlerts,
+      limits: {
+        devices: { perProperty: options.limits.devicesPerProperty, total: options.limits.devices },
+        alerts: { perProperty: options.limits.alertsPerProperty, total: options.limits.alerts },
+      },
+      trackingLimit: ctx.counter('tracking_limit_total', 'What the tracking limits (limits.*) did, by kind (device, alert) and outcome: evicted (the oldest without an alarm forgotten), refused (the message rejected), over_limit (an alarm tracked beyond the limit)', ['kind', 'outcome']),
+      id: (id) => ctx.id(id),
     });
     ctx.handle(`${options.topicRoot}/#`, handler.handle, { connection: options.connection, qos: options.qos });
     if (options.webhook) {

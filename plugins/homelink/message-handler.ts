@@ -1,6 +1,6 @@
 import { MessageRejected, type InboundMessage, type Logger } from '../../core/index.js';
 import type { AlertBook, AlertDetails, AlertOwner } from './alert-book.js';
-import { staleness, type AlertInput, type Staleness } from './alert-status.js';
+import { nextAlertState, staleness, type AlertInput, type Staleness } from './alert-status.js';
 import type { DeviceAnnouncer } from './device-announcements.js';
 import { deviceInfo, propertyInfo, unregisteredDeviceInfo, type DeviceInfo } from './device-info.js';
 import { isAlarmType, isSilence } from './event-types.js';
@@ -9,6 +9,8 @@ import { readingKind, readingUnit } from './readings.js';
 import type { RecentIds } from './recent-ids.js';
 import { larger, type Change, type DeviceRecord, type Registry } from './registry.js';
 import type { StateTopics } from './state-topics.js';
+import type { TrackingLimits } from './tracking-cap.js';
+import { TrackingLimiter } from './tracking-limiter.js';
 
 export interface MessageHandlerDeps {
   /** How many levels the topic root has. */
@@ -30,6 +32,12 @@ export interface MessageHandlerDeps {
   duplicates: { inc(labels: { type: string }): void };
   outOfOrder: { inc(labels: { type: string }): void };
   listedAlerts: { set(value: number): void };
+  /** How many devices and listed alerts are tracked at most. */
+  limits: { devices: TrackingLimits; alerts: TrackingLimits };
+  /** What the limits did, by kind (device, alert) and outcome (evicted, refused, over_limit). */
+  trackingLimit: { inc(labels: { kind: string; outcome: string }): void };
+  /** An id as it may appear in a log line. */
+  id(id: string): string;
 }
 
 // Payload fields repeated on a device's event topic: enough to act on without the whole message.
@@ -43,9 +51,24 @@ const EVENT_FIELDS = ['eventId', 'eventTypeId', 'eventTypeName', 'statusId', 'se
  */
 export class MessageHandler {
   readonly #d: MessageHandlerDeps;
+  readonly #limiter: TrackingLimiter;
 
   constructor(deps: MessageHandlerDeps) {
     this.#d = deps;
+    this.#limiter = new TrackingLimiter({
+      deviceLimits: deps.limits.devices,
+      alertLimits: deps.limits.alerts,
+      registry: deps.registry,
+      alerts: deps.alerts,
+      evictDevice: (serial) => this.#removeDevice(deps.registry.device(serial)!, undefined, false),
+      evictAlert: (eventId) => {
+        const evicted = deps.alerts.evict(eventId);
+        if (evicted) this.#alertsChanged(evicted);
+      },
+      log: deps.log,
+      counter: deps.trackingLimit,
+      id: deps.id,
+    });
   }
 
   /** A message from MQTT: its type is the first topic level after the root. */
@@ -97,6 +120,20 @@ export class MessageHandler {
     return listed !== undefined && listed.eventType === (m.eventType ?? null) && raised !== undefined && raised === isoMs(listed.raisedDate);
   }
 
+  /**
+   * Makes room under the tracking limits before a raise lists a new alert (and, for a device not known yet, tracks
+   * it); throws MessageRejected when there is none. Returns whether the device was admitted here.
+   */
+  #admitAlert(eventId: string, input: AlertInput, owner: AlertOwner): boolean {
+    const { alerts, registry } = this.#d;
+    if (alerts.listed(eventId) !== undefined || nextAlertState(alerts.state(eventId), input).stale) return false;
+    const alarm = isAlarmType(input.kind === 'raise' ? input.alertType : undefined);
+    const newDevice = registry.device(owner.device) === undefined;
+    if (newDevice) this.#limiter.admitDevice(owner.device, owner.property, alarm);
+    this.#limiter.admitAlert(eventId, owner.property, alarm);
+    return newDevice;
+  }
+
   /** A time from the future would order every real message after it as older: refused, so that it cannot pin an alert. */
   #checkClock(m: HomelinkMessage): void {
     const latest = (this.#d.now ?? Date.now)() + this.#d.maxFutureMs;
@@ -113,9 +150,11 @@ export class MessageHandler {
     const input: AlertInput = isResolved(m) ? { kind: 'resolve', at } : { kind: 'raise', alertType: m.eventType ?? 'UNKNOWN', at };
     const details: AlertDetails | undefined =
       input.kind === 'raise' ? { eventType: m.eventType ?? null, severity: text(p.severity), raisedDate: text(p.raisedDate), description: text(p.description) } : undefined;
-    const change = this.#d.alerts.apply(m.eventId!, input, this.#owner(m), details);
+    const owner = this.#owner(m);
+    const admitted = input.kind === 'raise' && owner !== undefined && this.#admitAlert(m.eventId!, input, owner);
+    const change = this.#d.alerts.apply(m.eventId!, input, owner, details);
     if (change.step.stale) return this.#stale(m, change.step.stale);
-    const device = this.#learn(m, true);
+    const device = this.#learn(m, true, undefined, admitted);
     if (change.owner) this.#alertsChanged(change.owner);
     const state = change.step.state;
     this.#emit(m, device, state.phase === 'listed' ? state.status : null);
@@ -199,17 +238,21 @@ export class MessageHandler {
    * Learns the property and the device a message names (the device's property from the payload, or as
    * known), the device only when the message concerns it, then applies `update` to the device. Announces
    * each at most once, and only when what describes it changed; marks the device's topics changed, and the
-   * property's when `refresh` (alert, device and property messages) or when the property changed.
+   * property's when `refresh` (alert, device and property messages) or when the property changed. A new device
+   * is first admitted under the tracking limits, unless `admitted` (the alert's admission did it).
    */
-  #learn(m: HomelinkMessage, refresh: boolean, update?: (device: DeviceRecord) => Change): DeviceRecord | undefined {
+  #learn(m: HomelinkMessage, refresh: boolean, update?: (device: DeviceRecord) => Change, admitted = false): DeviceRecord | undefined {
     const { registry, topics, announcer } = this.#d;
     const reference = m.property ?? (m.device === undefined ? undefined : registry.device(m.device)?.property);
     if (reference === undefined || this.#removedSince(m, 'property', reference, registry.property(reference) !== undefined)) return undefined;
+    const tracks = concernsDevice(m) && !this.#removedSince(m, 'device', m.device!, registry.device(m.device!) !== undefined);
+    // Before anything changes: a device refused by the tracking limits leaves the message without effect.
+    if (tracks && !admitted && registry.device(m.device!) === undefined) this.#limiter.admitDevice(m.device!, reference, false);
     const propertyChange = registry.learnProperty(reference, m.payload);
     if (propertyChange === 'description') announcer.property(registry.property(reference)!);
     if (propertyChange !== 'none') refresh = true;
     let device: DeviceRecord | undefined;
-    if (concernsDevice(m) && !this.#removedSince(m, 'device', m.device!, registry.device(m.device!) !== undefined)) {
+    if (tracks) {
       const learnt = registry.learnDevice(m.device!, reference, m.payload);
       device = registry.device(m.device!)!;
       if (larger(learnt, update?.(device) ?? 'none') === 'description') {

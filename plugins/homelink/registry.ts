@@ -107,6 +107,16 @@ export class Registry {
     return this.#devices.values();
   }
 
+  /** How many devices are known. */
+  get deviceCount(): number {
+    return this.#devices.size;
+  }
+
+  /** Every device's serial, the first learnt first. */
+  serials(): IterableIterator<string> {
+    return this.#devices.keys();
+  }
+
   /** Serials of the property's devices. */
   devicesOf(reference: string): ReadonlySet<string> {
     return this.#byProperty.get(reference) ?? NO_DEVICES;

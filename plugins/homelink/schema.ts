@@ -48,7 +48,7 @@ export const schema = {
     deviceEvents: {
       type: 'boolean',
       default: true,
-      description: 'Also publish each event that concerns a device on <statePrefix>/<property>/<device>/event (not retained).',
+      description: 'Also publish each event that concerns a device on <statePrefix>/<property>/<device>/event (not retained, at the QoS of the events, events.qos).',
     },
     maxFutureSkewSeconds: {
       type: 'integer',
@@ -69,6 +69,19 @@ export const schema = {
       exclusiveMinimum: 0,
       default: 90,
       description: 'Ids of cleared alerts and processed events are forgotten after this many days.',
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description:
+        'How many devices and listed alerts are tracked at most, so that a flood of made-up ids cannot grow memory and state without end. At a limit the oldest device without a listed alarm (or the oldest listed alert that is not an alarm) is forgotten to make room; when only alarms are left, a new alarm is still tracked over the limit and anything else is refused. Each is logged and counted (homelink_tracking_limit_total).',
+      properties: {
+        devices: { type: 'integer', minimum: 1, default: 100000, description: 'Devices in all (about 1.5 KB of memory each, with their state topics).' },
+        devicesPerProperty: { type: 'integer', minimum: 1, default: 200, description: 'Devices per property.' },
+        alerts: { type: 'integer', minimum: 1, default: 100000, description: 'Listed alerts (in alarm, silenced, or a maintenance problem) in all.' },
+        alertsPerProperty: { type: 'integer', minimum: 1, default: 500, description: 'Listed alerts per property.' },
+      },
     },
     webhook: webhookSchema,
     rest: restSchema,

@@ -19,9 +19,10 @@ export interface EventReport {
   /** Ids that arrived more than once, with the arrival times (ms since the epoch). */
   repeated: { id: string; arrivals: number[] }[];
   wrongStatus: { id: string; expected: string | null | undefined; got: string | null | undefined }[];
-  /** Per-device event topics (QoS 1, at least once): expected ids that never arrived there, and ids that should not have. */
+  /** Per-device event topics (QoS 2 like the events topics, exactly once): expected ids that never arrived there, ids that should not have, ids that arrived more than once. */
   deviceMissing: string[];
   deviceUnexpected: string[];
+  deviceRepeated: { id: string; arrivals: number[] }[];
 }
 
 /** Something that happened to the system under test, to place problems in time. */
@@ -32,15 +33,15 @@ export interface Mark {
 
 /**
  * A consumer of the events a HomeLINK alert stream raises, as a user's automation would run it: its own
- * persistent session, the events topics at QoS 2 (exactly once) and the per-device event topics at
- * QoS 1 (at least once), connected throughout (it comes back by itself if the broker restarts).
+ * persistent session, the events topics and the per-device event topics at QoS 2 (exactly once),
+ * connected throughout (it comes back by itself if the broker restarts).
  */
 export class AlertStreamConsumer {
   readonly client: MqttClient;
   /** Event id -> every arrival on the events topics. */
   readonly events = new Map<string, Arrival[]>();
-  /** Event id -> arrivals on the per-device event topics. */
-  readonly deviceEvents = new Map<string, number>();
+  /** Event id -> every arrival on the per-device event topics (ms since the epoch). */
+  readonly deviceEvents = new Map<string, number[]>();
 
   private constructor(client: MqttClient) {
     this.client = client;
@@ -53,7 +54,9 @@ export class AlertStreamConsumer {
         this.events.set(body.id, arrivals);
       } else {
         const { id } = JSON.parse(payload.toString()) as { id: string };
-        this.deviceEvents.set(id, (this.deviceEvents.get(id) ?? 0) + 1);
+        const arrivals = this.deviceEvents.get(id) ?? [];
+        arrivals.push(Date.now());
+        this.deviceEvents.set(id, arrivals);
       }
     });
   }
@@ -62,7 +65,7 @@ export class AlertStreamConsumer {
     const client = await mqtt.connectAsync(url, { clientId, clean: false, reconnectPeriod: 200, connectTimeout: 5000 });
     const consumer = new AlertStreamConsumer(client);
     try {
-      await client.subscribeAsync({ [`${EVENTS}/homelink_alert`]: { qos: 2 }, [`${EVENTS}/homelink_event`]: { qos: 2 }, [`${STATE_PREFIX}/+/+/event`]: { qos: 1 } });
+      await client.subscribeAsync({ [`${EVENTS}/homelink_alert`]: { qos: 2 }, [`${EVENTS}/homelink_event`]: { qos: 2 }, [`${STATE_PREFIX}/+/+/event`]: { qos: 2 } });
     } catch (err) {
       await consumer.close();
       throw err;
@@ -91,7 +94,7 @@ export class AlertStreamConsumer {
   }
 
   report(stream: AlertStream): EventReport {
-    const report: EventReport = { missing: [], unexpected: [], repeated: [], wrongStatus: [], deviceMissing: [], deviceUnexpected: [] };
+    const report: EventReport = { missing: [], unexpected: [], repeated: [], wrongStatus: [], deviceMissing: [], deviceUnexpected: [], deviceRepeated: [] };
     for (const [id, expected] of stream.events) {
       const arrivals = this.events.get(id);
       if (!arrivals) report.missing.push(id);
@@ -102,7 +105,10 @@ export class AlertStreamConsumer {
       if (!stream.events.has(id)) report.unexpected.push(id);
       if (arrivals.length > 1) report.repeated.push({ id, arrivals: arrivals.map((a) => a.at) });
     }
-    for (const id of this.deviceEvents.keys()) if (!stream.events.has(id)) report.deviceUnexpected.push(id);
+    for (const [id, arrivals] of this.deviceEvents) {
+      if (!stream.events.has(id)) report.deviceUnexpected.push(id);
+      if (arrivals.length > 1) report.deviceRepeated.push({ id, arrivals });
+    }
     return report;
   }
 
@@ -122,8 +128,8 @@ export interface StreamBroker {
 const MOSQUITTO_LIKE: StreamBroker = { maxQos: 2, retainedOnWildcards: true };
 
 /**
- * Asserts what must hold after the stream: every event on the events topics (exactly once where the broker grants
- * QoS 2, at least once where it grants 1), at least once on the device event topics, nothing unexpected, and every
+ * Asserts what must hold after the stream: every event on the events topics and on the device event topics
+ * (exactly once where the broker grants QoS 2, at least once where it grants 1), nothing unexpected, and every
  * alert's final state retained on the broker. On failure, says which messages lost or repeated their events and
  * when, relative to `marks` (kills, restarts). Returns the report (e.g. to count the repeats a QoS 1 broker let through).
  */
@@ -136,6 +142,7 @@ export async function assertStreamOutcome(url: string, stream: AlertStream, cons
   assert.deepEqual(report.wrongStatus, [], `alert events with a wrong alertstatus\n${problems}`);
   assert.deepEqual(report.deviceMissing, [], `events missing on the per-device event topics\n${problems}`);
   assert.deepEqual(report.deviceUnexpected, [], 'unexpected events on the per-device event topics');
+  if (broker.maxQos === 2) assert.deepEqual(report.deviceRepeated, [], `events repeated on the per-device event topics (events.qos 2 covers them too)\n${problems}`);
   assert.deepEqual(await settledState(url, stream, 10000, broker), [], 'retained alerts and alarm topics');
   return report;
 }
@@ -155,6 +162,7 @@ function explain(report: EventReport, stream: AlertStream, marks: Mark[]): strin
     i = j + 1;
   }
   for (const { id, arrivals } of report.repeated.slice(0, 20)) lines.push(`repeated ${id} (message #${stream.events.get(id)?.index}): arrived at ${arrivals.map(when).join(' and ')}`);
+  for (const { id, arrivals } of report.deviceRepeated.slice(0, 20)) lines.push(`repeated on its device's event topic ${id} (message #${stream.events.get(id)?.index}): arrived at ${arrivals.map(when).join(' and ')}`);
   return lines.join('\n');
 }
 
