@@ -45,7 +45,8 @@ export default definePlugin({
       topics,
       announcer,
       emit: (type, data, opts) => ctx.emit(type, data, opts),
-      publishDeviceEvent: options.deviceEvents ? (topic, body) => ctx.publish(topic, body, { connection, retain: false }) : undefined,
+      // At the events' QoS: with 2, a copy sent again after a crash is recognised by the broker, as on the events topics.
+      publishDeviceEvent: options.deviceEvents ? (topic, body) => ctx.publish(topic, body, { connection, qos: ctx.runtime.eventsQos, retain: false }) : undefined,
       log: ctx.log,
       duplicates: ctx.counter('duplicates_total', 'Messages ignored because they repeat one already processed (same id and actionTimestamp)', ['type']),
       outOfOrder: ctx.counter('out_of_order_total', 'Messages ignored because they are older than the last one applied for the same alert, event, reading, device or property', ['type']),
