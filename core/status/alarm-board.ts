@@ -71,7 +71,9 @@ export class AlarmBoard {
       if (!device || typeof device.id !== 'string') return false;
       const old = this.#devices.get(device.id);
       if (old) this.#byTopic.delete(key(old.device.connection, old.device.stateTopic));
-      this.#devices.set(device.id, { device, source: event.source, body: old?.body ?? null });
+      // Not the events capability: its list of every event type, per device, would be most of the board's memory at 100 000 devices.
+      const shown: Device = { ...device, capabilities: device.capabilities.filter((c) => c.type !== 'events') };
+      this.#devices.set(device.id, { device: shown, source: event.source, body: old?.body ?? null });
       this.#byTopic.set(key(device.connection, device.stateTopic), device.id);
       return true;
     }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { BusEvent } from '../../core/bus.js';
 import { DEVICE_REMOVED, DEVICE_UPDATED, type Device } from '../../core/devices.js';
 import { AlarmBoard } from '../../core/status/alarm-board.js';
@@ -62,6 +64,32 @@ describe('Status page: the alarm board', () => {
     const board = new AlarmBoard();
     announce(board, { id: 'lone', kind: 'device', name: 'Lone', via: 'nowhere' });
     assert.deepEqual(board.snapshot().unattached.map((d) => d.id), ['lone']);
+  });
+
+  it('keeps only what it shows of an announcement, not the announcement itself (its capabilities list every event type, per device)', async () => {
+    const board = new AlarmBoard();
+    let device: Device | undefined = {
+      id: 'hall',
+      kind: 'device',
+      name: 'Hall',
+      connection: 'local',
+      stateTopic: 'state/hall',
+      capabilities: [
+        { key: 'alarm', type: 'alarm', field: 'alarm', attributesField: 'alerts' },
+        { key: 'events', type: 'events', eventTypes: ['FIRE_ALARM', 'CO_ALARM', 'HUSH'], topic: 'state/hall/event' },
+      ],
+    };
+    const announced = new WeakRef(device);
+    board.event(event(DEVICE_UPDATED, device));
+    device = undefined;
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // WeakRefs are cleared only after the turn that created them ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    assert.equal(announced.deref(), undefined, 'the announced object is not held');
+    state(board, 'hall', { alarm: 'ON', alerts: [{ alertid: 'a1', alertstatus: 'FIRE_ALARM' }] });
+    assert.deepEqual(board.snapshot().unattached.map((d) => [d.id, d.name, d.alarm, d.condition]), [['hall', 'Hall', true, 'alarm']]);
   });
 });
 
