@@ -77,10 +77,10 @@ export const schema = {
       description:
         'How many devices and listed alerts are tracked at most, so that a flood of made-up ids cannot grow memory and state without end. At a limit the oldest device without a listed alarm (or the oldest listed alert that is not an alarm) is forgotten to make room; when only alarms are left, a new alarm is still tracked over the limit and anything else is refused. Each is logged and counted (homelink_tracking_limit_total).',
       properties: {
-        devices: { type: 'integer', minimum: 1, default: 100000, description: 'Devices in all (about 1.5 KB of memory each, with their state topics).' },
+        devices: { type: 'integer', minimum: 1, default: 100000, description: 'Devices in all (each holds a few KB of memory with its state topics and registry entry; see bench/README.md for measurements).' },
         devicesPerProperty: { type: 'integer', minimum: 1, default: 200, description: 'Devices per property.' },
         alerts: { type: 'integer', minimum: 1, default: 100000, description: 'Listed alerts (in alarm, silenced, or a maintenance problem) in all.' },
-        alertsPerProperty: { type: 'integer', minimum: 1, default: 500, description: 'Listed alerts per property.' },
+        alertsPerProperty: { type: 'integer', minimum: 1, default: 5000, description: 'Listed alerts per property.' },
       },
     },
     webhook: webhookSchema,
