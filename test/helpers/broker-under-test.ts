@@ -65,21 +65,11 @@ export const mosquittoKind: BrokerKind = {
         throw err;
       }
     }
-    return {
-      url: broker.url,
-      get log() {
-        return broker.log;
-      },
-      stop: () => broker.stop(),
-      start: () => broker.start(),
-      restart: () => broker.restart(),
-      async addUser(username, password) {
-        await run('mosquitto_passwd', ['-b', passwords, username, password]);
-        // mosquitto reads its password file at start.
-        await broker.restart();
-      },
-      close: () => broker.close(),
-    };
+    return underTest(broker, async (username, password) => {
+      await run('mosquitto_passwd', ['-b', passwords, username, password]);
+      // mosquitto reads its password file at start.
+      await broker.restart();
+    });
   },
 };
 
@@ -94,19 +84,24 @@ export const rabbitmqKind: BrokerKind = {
   retainedOnWildcards: false,
   async start(options = {}) {
     const broker = await RabbitMQ.start({ login: options.login });
-    return {
-      url: broker.url,
-      get log() {
-        return broker.log;
-      },
-      stop: () => broker.stop(),
-      start: () => broker.start(),
-      restart: () => broker.restart(),
-      addUser: (username, password) => broker.addUser(username, password),
-      close: () => broker.close(),
-    };
+    return underTest(broker, (username, password) => broker.addUser(username, password));
   },
 };
+
+/** A started broker as the fault tests see it, with its own way of adding a user. */
+function underTest(broker: Mosquitto | RabbitMQ, addUser: BrokerUnderTest['addUser']): BrokerUnderTest {
+  return {
+    url: broker.url,
+    get log() {
+      return broker.log;
+    },
+    stop: () => broker.stop(),
+    start: () => broker.start(),
+    restart: () => broker.restart(),
+    addUser,
+    close: () => broker.close(),
+  };
+}
 
 /** The brokers the fault tests run against. */
 export const BROKERS: readonly BrokerKind[] = [mosquittoKind, rabbitmqKind];
