@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { exportBridge, importBridges } from '../../plugins/mosquitto-bridge/conf-commands.js';
 import { ConfError, readMosquittoConf } from '../../plugins/mosquitto-bridge/mosquitto-conf.js';
 import type { BridgeOptions } from '../../plugins/mosquitto-bridge/schema.js';
+import { MAPPING_TABLE, SUPLA, SYS_ROW } from '../helpers/bridge-conf.js';
 import { freePort } from '../helpers/broker.js';
 import { accepts, MOSQUITTO } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/paths.js';
@@ -99,35 +100,12 @@ const REFUSED = [
 ];
 
 // The research note's accepted lines (its mapping table), its lexing rules, and the SUPLA gateway's block.
-const SUPLA = [
-  'connection bridge-dom-unikalny-identyfilator-bramki*',
-  'address host-i-port-od-supla*',
-  'topic supla/# in',
-  'topic homeassistant/# in',
-  'topic supla/+/devices/+/channels/+/execute_action out',
-  'topic supla/+/devices/+/channels/+/set/+ out',
-  'remote_username nazwa-użytkownika-z-supla*',
-  'remote_password hasło-z-supla*',
-  'bridge_cafile /data/data/pl.sviete.dom/files/usr/etc/tls/cert.pem',
-].join('\n');
 const NOTE = [
   'connection note',
   'address 127.0.0.1:1',
   ...[
-    'sensors/# in 1 local/ remote/',
-    'cmd/# out 1 edge/ site1/',
-    'status/# both 1 edge/ site1/',
-    '"" out 0 homelink/joe/status remote/joe/status',
-    '"" in 0 homelink/joe/cmd remote/joe/cmd',
-    'plain/# both 0',
-    'only/# out 0 L/',
-    'ic/+ in 0 local4/top remote4/tip',
-    '# in 0 pm-l/ pm-r/',
-    '# out 0 po-l/ po-r/',
-    'a/# out 0 x/ y/',
-    'a/b/# out 0 x/ z/',
-    'q/# out 1',
-    'clients/total in 0 test/mosquitto/org/ $SYS/broker/',
+    ...MAPPING_TABLE,
+    SYS_ROW,
     'x IN',
     'y in foo',
     'z   both  2 # the rest is a comment',

@@ -1,22 +1,6 @@
 import assert from 'node:assert/strict';
+import { MAPPING_TABLE } from '../helpers/bridge-conf.js';
 import { both, BridgePair, retained, type Implementation, type Probe } from '../helpers/bridge-pair.js';
-
-// The research note's mapping table (mosquitto 2.0.11, S1): all its lines in one bridge, as they were observed.
-const LINES = [
-  'sensors/# in 1 local/ remote/',
-  'cmd/# out 1 edge/ site1/',
-  'status/# both 1 edge/ site1/',
-  '"" out 0 homelink/joe/status remote/joe/status',
-  '"" in 0 homelink/joe/cmd remote/joe/cmd',
-  'plain/# both 0',
-  'only/# out 0 L/',
-  'ic/+ in 0 local4/top remote4/tip',
-  '# in 0 pm-l/ pm-r/',
-  '# out 0 po-l/ po-r/',
-  'a/# out 0 x/ y/',
-  'a/b/# out 0 x/ z/',
-  'q/# out 1',
-];
 
 const PROBES: Probe[] = [
   { side: 'R', topic: 'remote/sensors/t1', qos: 1 },
@@ -50,7 +34,7 @@ describe('mosquitto-bridge: the same lines as a mosquitto bridge and as a Switch
 
   for (const protocol of ['3.1.1', '5'] as const) {
     it(`every row of the mapping table, overlapping lines and retain flags arrive alike (MQTT ${protocol})`, async () => {
-      const seen = await both({ lines: LINES, protocol }, PROBES);
+      const seen = await both({ lines: MAPPING_TABLE, protocol }, PROBES);
       assert.ok(seen.mosquitto.length > PROBES.length, `mosquitto forwarded: ${seen.mosquitto.join(', ')}`);
       assert.deepEqual(seen.switchboard, seen.mosquitto);
     });

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SUPLA, SUPLA_TOPICS } from '../../helpers/bridge-conf.js';
 import { tempDir } from '../../helpers/paths.js';
 import { RuntimeProcess } from '../../helpers/runtime.js';
 
-// The bridge block a home-automation gateway (AIS dom) documents for SUPLA, placeholders as its docs write them.
-const SUPLA_TOPICS = ['supla/# in', 'homeassistant/# in', 'supla/+/devices/+/channels/+/execute_action out', 'supla/+/devices/+/channels/+/set/+ out'];
-const SUPLA = [
-  'connection bridge-dom-unikalny-identyfilator-bramki*',
-  'address host-i-port-od-supla*',
-  ...SUPLA_TOPICS.map((t) => `topic ${t}`),
-  'remote_username nazwa-użytkownika-z-supla*',
-  'remote_password hasło-z-supla*',
-  'bridge_cafile /data/data/pl.sviete.dom/files/usr/etc/tls/cert.pem',
-].join('\n');
 const CONNECTION = 'bridge-dom-unikalny-identyfilator-bramki_';
 const ENV = 'SWITCHBOARD_BRIDGE_DOM_UNIKALNY_IDENTYFILATOR_BRAMKI_';
 
