@@ -9,20 +9,33 @@ export const STATE_PREFIX = 'switchboard/homelink';
 interface Arrival {
   /** When it arrived (ms since the epoch). */
   at: number;
-  alertstatus: string | null | undefined;
+  /** The broker's packet id and DUP flag on the PUBLISH it came in. */
+  packetId: number | undefined;
+  dup: boolean;
+  alertstatus?: string | null | undefined;
 }
+
+/** Ids that arrived more than once, with the arrival times (ms since the epoch). */
+type Repeats = { id: string; arrivals: number[] }[];
 
 /** What was wrong with the events that arrived, against those the stream must raise exactly once. */
 export interface EventReport {
   missing: string[];
   unexpected: string[];
-  /** Ids that arrived more than once, with the arrival times (ms since the epoch). */
-  repeated: { id: string; arrivals: number[] }[];
+  /** Ids that arrived more than once as different messages: the runtime published them more than once. */
+  repeated: Repeats;
+  /**
+   * Ids that arrived again as the broker's own re-send of a message it had already delivered (same packet id, DUP
+   * set): a broker that restores a completed QoS 2 delivery from its persistence sends it again after its restart,
+   * which no publisher can prevent.
+   */
+  brokerResent: Repeats;
   wrongStatus: { id: string; expected: string | null | undefined; got: string | null | undefined }[];
   /** Per-device event topics (QoS 2 like the events topics, exactly once): expected ids that never arrived there, ids that should not have, ids that arrived more than once. */
   deviceMissing: string[];
   deviceUnexpected: string[];
-  deviceRepeated: { id: string; arrivals: number[] }[];
+  deviceRepeated: Repeats;
+  deviceBrokerResent: Repeats;
 }
 
 /** Something that happened to the system under test, to place problems in time. */
@@ -40,24 +53,20 @@ export class AlertStreamConsumer {
   readonly client: MqttClient;
   /** Event id -> every arrival on the events topics. */
   readonly events = new Map<string, Arrival[]>();
-  /** Event id -> every arrival on the per-device event topics (ms since the epoch). */
-  readonly deviceEvents = new Map<string, number[]>();
+  /** Event id -> every arrival on the per-device event topics. */
+  readonly deviceEvents = new Map<string, Arrival[]>();
 
   private constructor(client: MqttClient) {
     this.client = client;
-    client.on('message', (topic, payload) => {
-      if (topic.startsWith(`${EVENTS}/`)) {
-        const body = JSON.parse(payload.toString()) as { id?: string; data?: { alertstatus?: string | null } };
-        if (body.id === undefined) return;
-        const arrivals = this.events.get(body.id) ?? [];
-        arrivals.push({ at: Date.now(), alertstatus: body.data?.alertstatus });
-        this.events.set(body.id, arrivals);
-      } else {
-        const { id } = JSON.parse(payload.toString()) as { id: string };
-        const arrivals = this.deviceEvents.get(id) ?? [];
-        arrivals.push(Date.now());
-        this.deviceEvents.set(id, arrivals);
-      }
+    client.on('message', (topic, payload, packet) => {
+      const body = JSON.parse(payload.toString()) as { id?: string; data?: { alertstatus?: string | null } };
+      if (body.id === undefined) return;
+      const arrival: Arrival = { at: Date.now(), packetId: packet.messageId, dup: packet.dup };
+      const byId = topic.startsWith(`${EVENTS}/`) ? this.events : this.deviceEvents;
+      if (byId === this.events) arrival.alertstatus = body.data?.alertstatus;
+      const arrivals = byId.get(body.id) ?? [];
+      arrivals.push(arrival);
+      byId.set(body.id, arrivals);
     });
   }
 
@@ -94,7 +103,7 @@ export class AlertStreamConsumer {
   }
 
   report(stream: AlertStream): EventReport {
-    const report: EventReport = { missing: [], unexpected: [], repeated: [], wrongStatus: [], deviceMissing: [], deviceUnexpected: [], deviceRepeated: [] };
+    const report: EventReport = { missing: [], unexpected: [], repeated: [], brokerResent: [], wrongStatus: [], deviceMissing: [], deviceUnexpected: [], deviceRepeated: [], deviceBrokerResent: [] };
     for (const [id, expected] of stream.events) {
       const arrivals = this.events.get(id);
       if (!arrivals) report.missing.push(id);
@@ -103,11 +112,11 @@ export class AlertStreamConsumer {
     }
     for (const [id, arrivals] of this.events) {
       if (!stream.events.has(id)) report.unexpected.push(id);
-      if (arrivals.length > 1) report.repeated.push({ id, arrivals: arrivals.map((a) => a.at) });
+      if (arrivals.length > 1) (resentByBroker(arrivals) ? report.brokerResent : report.repeated).push({ id, arrivals: arrivals.map((a) => a.at) });
     }
     for (const [id, arrivals] of this.deviceEvents) {
       if (!stream.events.has(id)) report.deviceUnexpected.push(id);
-      if (arrivals.length > 1) report.deviceRepeated.push({ id, arrivals });
+      if (arrivals.length > 1) (resentByBroker(arrivals) ? report.deviceBrokerResent : report.deviceRepeated).push({ id, arrivals: arrivals.map((a) => a.at) });
     }
     return report;
   }
@@ -115,6 +124,12 @@ export class AlertStreamConsumer {
   async close(): Promise<void> {
     await this.client.endAsync(true);
   }
+}
+
+/** Whether every later copy is the broker sending its first delivery again: the same packet id, DUP set. */
+function resentByBroker(arrivals: Arrival[]): boolean {
+  const [first, ...later] = arrivals;
+  return first!.packetId !== undefined && later.every((a) => a.dup && a.packetId === first!.packetId);
 }
 
 /** What the broker does that changes what a stream test can ask of it (see BrokerKind). */
@@ -144,6 +159,8 @@ export async function assertStreamOutcome(url: string, stream: AlertStream, cons
   assert.deepEqual(report.deviceUnexpected, [], 'unexpected events on the per-device event topics');
   if (broker.maxQos === 2) assert.deepEqual(report.deviceRepeated, [], `events repeated on the per-device event topics (events.qos 2 covers them too)\n${problems}`);
   assert.deepEqual(await settledState(url, stream, 10000, broker), [], 'retained alerts and alarm topics');
+  const resent = report.brokerResent.length + report.deviceBrokerResent.length;
+  if (resent > 0) console.log(`      the broker sent ${resent} deliveries again after its restart, each with its first packet id and DUP set:\n${problems}`);
   return report;
 }
 
@@ -163,6 +180,7 @@ function explain(report: EventReport, stream: AlertStream, marks: Mark[]): strin
   }
   for (const { id, arrivals } of report.repeated.slice(0, 20)) lines.push(`repeated ${id} (message #${stream.events.get(id)?.index}): arrived at ${arrivals.map(when).join(' and ')}`);
   for (const { id, arrivals } of report.deviceRepeated.slice(0, 20)) lines.push(`repeated on its device's event topic ${id} (message #${stream.events.get(id)?.index}): arrived at ${arrivals.map(when).join(' and ')}`);
+  for (const { id, arrivals } of [...report.brokerResent, ...report.deviceBrokerResent].slice(0, 20)) lines.push(`sent again by the broker ${id} (message #${stream.events.get(id)?.index}): arrived at ${arrivals.map(when).join(' and ')}`);
   return lines.join('\n');
 }
 

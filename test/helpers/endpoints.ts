@@ -1,8 +1,22 @@
 import type { HealthReport } from '../../core/health.js';
 
+/**
+ * GET with one retry when the connection is reset: the runtime's HTTP server closes a keep-alive connection after
+ * 5 s idle, and a poller whose event loop was busy may pick that connection just as it closes (a GET is safe to repeat).
+ */
+export async function get(url: string): Promise<Response> {
+  try {
+    return await fetch(url);
+  } catch (err) {
+    const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw err;
+    return fetch(url);
+  }
+}
+
 /** GET /healthz: the HTTP status and the report. */
 export async function health(url: string): Promise<{ status: number; report: HealthReport }> {
-  const res = await fetch(url);
+  const res = await get(url);
   return { status: res.status, report: (await res.json()) as HealthReport };
 }
 

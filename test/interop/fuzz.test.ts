@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
-import { waitForHealth } from '../helpers/endpoints.js';
+import { get, waitForHealth } from '../helpers/endpoints.js';
 import { fuzzMessages, OBFUSCATED_PII, type FuzzMessage, type FuzzTarget } from '../helpers/fuzz-messages.js';
 import { metricSum, metricValue } from '../helpers/metrics.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
@@ -63,7 +63,7 @@ describe('hostile input: 10 000 seeded malformed and adversarial messages throug
     }, { NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` });
     const run = await runtime.start();
     await runtime.healthy();
-    const metrics = async (): Promise<string> => (await fetch(run.healthUrl.replace(/\/healthz$/, '/metrics'))).text();
+    const metrics = async (): Promise<string> => (await get(run.healthUrl.replace(/\/healthz$/, '/metrics'))).text();
     observer = await TestClient.connect(mosquitto.url);
     await observer.subscribe([DEAD_LETTERS, 'switchboard/#', 'homeassistant/#'], 1);
     publisher = await mqtt.connectAsync(mosquitto.url, { reconnectPeriod: 0 });
