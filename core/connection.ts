@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import './quiet-debug.js';
 import mqtt, { UniqueMessageIdProvider, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { installBridgeBit, storedAs } from './client-hooks.js';
 import { clientOptions, type Will } from './client-options.js';
