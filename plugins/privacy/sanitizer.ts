@@ -299,6 +299,8 @@ export class Sanitizer {
   }
 
   #text(text: string, rules: readonly Rule[]): string {
+    // Most strings fail every detector's cheap test: answered before any table is looked up.
+    if (text.length <= this.#maxScanChars && !mayFindAny(rules, text)) return text;
     // A string something was found in is often published again (an event and its copy on the device's topic, the
     // same alert text): it is replaced from the cache, its finds counted again.
     let cache: Map<string, Found> | null = null;
@@ -374,6 +376,11 @@ export class Sanitizer {
     }
     return (value) => paths.reduce((v, path) => updateAt(v, path, update), value);
   }
+}
+
+function mayFindAny(rules: readonly Rule[], text: string): boolean {
+  for (const rule of rules) if (rule.scanner!.mayFind(text)) return true;
+  return false;
 }
 
 function looksLikeJson(text: string): boolean {

@@ -42,6 +42,11 @@ export class Scanner {
     return this.#passes.some((p) => p.kind === 'regex');
   }
 
+  /** False when no pass can match `text` (see #nothingIn): then `test` is false and `replace` returns `text`. */
+  mayFind(text: string): boolean {
+    return !this.#nothingIn(text);
+  }
+
   /** Whether `text` holds anything this scanner would replace. */
   test(text: string): boolean {
     if (this.#nothingIn(text)) return false;
