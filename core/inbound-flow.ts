@@ -32,8 +32,9 @@ export class InboundFlow {
   #inflight = 0;
   /** Continues reading from the broker once state can be written again. */
   #stalledRead: (() => void) | null = null;
-  /** Messages read and not yet handed to the handlers (see pump). */
-  readonly #pending = new Fifo<[IPublishPacket, AckSlot | null]>();
+  /** Messages read and not yet handed to the handlers (see pump), and their acknowledgements' slots (null at QoS 0). */
+  readonly #pending = new Fifo<IPublishPacket>();
+  readonly #pendingSlots = new Fifo<AckSlot | null>();
 
   constructor(state: StateStore, maxInflight: number, host: InboundHost) {
     this.#state = state;
@@ -76,12 +77,13 @@ export class InboundFlow {
         return;
       }
       const slot = packet.qos > 0 ? gate.expect(packet.messageId!) : null;
-      this.#pending.push([packet, slot]);
+      this.#pending.push(packet);
+      this.#pendingSlots.push(slot);
       this.pump();
-      const readOn = slot ? () => gate.whenBelowLimit(callback) : callback;
       // State cannot be written: nothing could be acknowledged, so take no more (the broker keeps them) until it can.
-      if (this.#state.degraded) this.#stalledRead = readOn;
-      else readOn();
+      if (this.#state.degraded) this.#stalledRead = slot ? () => gate.whenBelowLimit(callback) : callback;
+      else if (slot) gate.whenBelowLimit(callback);
+      else callback();
     };
   }
 
@@ -97,8 +99,7 @@ export class InboundFlow {
   pump(): void {
     const gate = this.#gate!;
     while (this.#pending.size > 0 && this.#reading && !this.#state.degraded && this.#inflight < this.#maxInflight && this.#host.canHandle()) {
-      const [packet, slot] = this.#pending.shift()!;
-      this.#handle(gate, packet, slot);
+      this.#handle(gate, this.#pending.shift()!, this.#pendingSlots.shift() ?? null);
     }
   }
 
@@ -124,7 +125,9 @@ export class InboundFlow {
   disconnected(): void {
     this.#gate?.clear();
     this.#stalledRead = null;
-    this.#pending.retain(([, slot]) => slot === null);
+    // A slot is null exactly for QoS 0.
+    this.#pending.retain((packet) => packet.qos === 0);
+    this.#pendingSlots.retain((slot) => slot === null);
   }
 
   #handle(gate: AckGate, packet: IPublishPacket, slot: AckSlot | null): void {
