@@ -149,7 +149,7 @@ export const coreSchema = {
           enum: ['size', 'speed'],
           default: 'size',
           description:
-            'size: the heap is kept close to what is live and given back soon after a burst (at 10 000 devices about half the resident memory under load, for 20-30% more CPU per message). speed: the heap may grow to several times what is live between collections, as V8 does by default on a machine with plenty of memory (flat out, 1.4-1.6 times the throughput of size).',
+            'size: the heap is kept close to what is live and given back soon after a burst (at 10 000 devices about 155 MB resident once a burst is over, for about twice the CPU per message of speed). speed: the heap may grow by a fifth of what is live between full collections, and the young generation to V8\'s default size (at 10 000 devices about 215 MB resident; flat out, about half the CPU per message of size).',
           'x-env': 'SWITCHBOARD_MEMORY_OPTIMIZE_FOR',
         },
       },
