@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+// Before mqtt.js, whichever module the runtime loads first.
+import '../quiet-debug.js';
 import mqtt from 'mqtt';
 import type { QoS } from '../message.js';
 import { topicProblem } from '../topics.js';
