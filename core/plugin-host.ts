@@ -32,6 +32,7 @@ const HOOK_TIMEOUT_MS = 10000;
 interface Entry {
   record: PluginRecord;
   status: PluginStatus;
+  dependencies: readonly string[];
 }
 
 /**
@@ -79,10 +80,11 @@ export class PluginHost {
         hasGuard: false,
         subscribes: [],
       };
-      const entry: Entry = { record, status: { state: 'configured', version: plugin.definition.version, optional: plugin.optional, subscribes: record.subscribes } };
+      const entry: Entry = { record, status: { state: 'configured', version: plugin.definition.version, optional: plugin.optional, subscribes: record.subscribes }, dependencies: plugin.definition.dependencies ?? [] };
       this.#entries.push(entry);
       const ctx = createPluginContext(record, plugin.options, log, { config: this.#config, pipeline: this.#pipeline, state: this.#state, metrics: this.#metrics, runtime, routes: this.#routes });
       try {
+        this.#checkDependencies(plugin.definition.dependencies, 'set up');
         await withTimeout(Promise.resolve().then(() => plugin.definition.setup(ctx)), `plugin "${plugin.name}" setup`);
         entry.status.state = 'set up';
         log.debug({ version: plugin.definition.version }, 'plugin set up');
@@ -96,6 +98,7 @@ export class PluginHost {
     for (const entry of this.#entries) {
       if (entry.status.state !== 'set up') continue;
       try {
+        this.#checkDependencies(entry.dependencies, 'running');
         for (const hook of entry.record.startHooks) await withTimeout(Promise.resolve().then(hook), `plugin "${entry.record.name}" start`);
         entry.status.state = 'running';
         this.#log.info({ plugin: entry.record.name, version: entry.status.version }, 'plugin running');
@@ -133,6 +136,14 @@ export class PluginHost {
     return Object.fromEntries(
       this.#entries.map((e) => [e.record.name, { ...e.status, subscribes: [...e.status.subscribes], ...(e.record.health ? { details: e.record.health() } : {}) }]),
     );
+  }
+
+  /** The configuration put a plugin after what it depends on; an optional one of those may have failed since. */
+  #checkDependencies(dependencies: readonly string[] | undefined, state: PluginState): void {
+    for (const name of dependencies ?? []) {
+      const dep = this.#entries.find((e) => e.record.name === name);
+      if (dep?.status.state !== state) throw new Error(`it needs the plugin "${name}", which is ${dep?.status.state ?? 'not set up'}`);
+    }
   }
 
   #fail(entry: Entry, stage: string, err: unknown): void {

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { didYouMean } from './did-you-mean.js';
 import type { PluginDefinition } from './plugin.js';
+import { declarationProblem } from './plugin-contract.js';
 
 /** Where the built-in plugins are: `plugins/<name>/index.js` beside the core, found by name, never imported by the core's code. */
 const BUILTIN_DIR = fileURLToPath(new URL('../plugins/', import.meta.url));
@@ -53,7 +54,7 @@ function definitionProblem(d: PluginDefinition | undefined, name: string): strin
   if (d.name !== name) return `it is named "${d.name}", but is configured as plugins.${name}; use the plugin's name as its key`;
   if (!d.schema || typeof d.schema !== 'object') return 'its "schema" must be a JSON Schema object';
   if (typeof d.setup !== 'function') return 'its "setup" must be a function';
-  return undefined;
+  return declarationProblem(d);
 }
 
 /** Node's resolution of a path or package name from `baseDir`, honouring package.json "exports" (import) and "main". */

@@ -250,6 +250,10 @@ export interface PluginDefinition<O = unknown> {
   readonly name: string;
   readonly version: string;
   readonly description: string;
+  /** The Switchboard versions it works with, as a semver range (`^0.1.0`); checked at load, like Fastify's `fastify: '4.x'`. */
+  readonly core: string;
+  /** Plugins it needs enabled (by name): checked at load, and set up before it. */
+  readonly dependencies?: readonly string[];
   /** JSON Schema of the plugin's options (an object schema); the source of its options' type. */
   readonly schema: JSONSchema;
   setup(ctx: PluginContext<O>): void | Promise<void>;
@@ -268,6 +272,8 @@ export function definePlugin<const S extends JSONSchema, O = FromSchema<S>>(defi
   name: string;
   version: string;
   description: string;
+  core: string;
+  dependencies?: readonly string[];
   schema: S;
   setup(ctx: PluginContext<O>): void | Promise<void>;
   commands?: Record<string, PluginCommand>;

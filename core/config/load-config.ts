@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import convict from 'convict';
 import type { PluginDefinition } from '../plugin.js';
+import { checkContracts } from '../plugin-contract.js';
 import { loadPlugin } from '../plugin-loader.js';
+import { VERSION } from '../version.js';
 import { createAjv } from './ajv.js';
 import { ajvProblems, ConfigError, type ConfigProblem } from './config-error.js';
 import type { ConnectionConfig } from './connection-schema.js';
@@ -41,7 +43,7 @@ export interface RuntimeConfig {
   /** Core keys with defaults, environment and command line applied; paths made absolute. */
   readonly core: CoreConfig;
   readonly connections: Readonly<Record<string, ConnectionConfig>>;
-  /** Enabled plugins, in the order they are configured. */
+  /** Enabled plugins, in the order they are configured, except that each comes after the plugins it depends on. */
   readonly plugins: readonly PluginConfig[];
   readonly disabled: readonly string[];
   /** connections.local was not configured and points at the embedded broker (its port is known once it listens). */
@@ -140,10 +142,12 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<RuntimeConfig>
     plugins.push({ name, definition, options, optional: keys.optional === true, ...(module ? { module } : {}) });
   }
 
+  const { ordered, problems: contract } = checkContracts(plugins, VERSION, disabled);
+  problems.push(...contract);
   if (problems.length > 0) throw new ConfigError(problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
   // Frozen, so that no plugin changes what another sees; plugin definitions are the plugins' own objects and stay as they are.
   for (const plugin of plugins) deepFreeze(plugin.options);
-  return Object.freeze({ file, baseDir, core: deepFreeze(core), connections, plugins: Object.freeze(plugins.map((p) => Object.freeze(p))), disabled, localIsEmbedded });
+  return Object.freeze({ file, baseDir, core: deepFreeze(core), connections, plugins: Object.freeze(ordered.map((p) => Object.freeze(p))), disabled, localIsEmbedded });
 }
 
 async function readJson(file: string): Promise<Record<string, unknown>> {

@@ -24,6 +24,7 @@ interface SensorState {
 export default definePlugin({
   name: 'sensor-threshold',
   version: '1.0.0',
+  core: '^0.1.0',
   description: 'Raises threshold_exceeded / threshold_cleared when a sensor reading crosses a threshold.',
   schema,
   setup(ctx) {

@@ -11,6 +11,7 @@ const PROJECT_URL = 'https://github.com/switchboard-mqtt/switchboard';
 export default definePlugin({
   name: 'ha-discovery',
   version: '1.0.0',
+  core: '^0.1.0',
   description: 'Home Assistant MQTT discovery: every device other plugins know (HomeLINK properties, alarms, sensors) appears in Home Assistant by itself.',
   schema,
   schemas: { 'ha-discovery-payload': discoveryPayloadSchema },

@@ -15,6 +15,7 @@ const DAY_MS = 86_400_000;
 export default definePlugin({
   name: 'homelink',
   version: '1.0.0',
+  core: '^0.1.0',
   description: 'AICO HomeLINK over MQTT: an event for every message, a registry of properties and devices, and the alertstatus of every fire, CO and CO2 alarm and every maintenance problem, kept across restarts.',
   schema,
   commands: { 'import-mqttx': importMqttxCommand },

@@ -15,6 +15,7 @@ export type { BridgeOptions, MosquittoBridgeOptions } from './schema.js';
 export default definePlugin({
   name: 'mosquitto-bridge',
   version: '1.0.0',
+  core: '^0.1.0',
   description: 'mosquitto\'s bridge in process: the same topic lines, remapping, QoS, retained messages and notifications, acknowledged end to end and stopped in cycles.',
   schema,
   validate: validateOptions,

@@ -8,6 +8,7 @@ import { SystemDevices, type SystemRecord } from './system-devices.js';
 export default definePlugin({
   name: 'placeos',
   version: '1.0.0',
+  core: '^0.1.0',
   description:
     'PlaceOS building state over MQTT, in the documented and the deployed shapes: an event for every module status and metadata message, named from metadata kept across restarts; bus events published back as PlaceOS state; systems as devices for Home Assistant.',
   schema,

@@ -12,6 +12,7 @@ export type { PrivacyOptions } from './schema.js';
 export default definePlugin({
   name: 'privacy',
   version: '1.0.0',
+  core: '^0.1.0',
   description: 'Hashes, masks or drops personal data (emails, phone numbers, ids, addresses) in every event and message before it leaves the runtime.',
   schema,
   setup(ctx) {

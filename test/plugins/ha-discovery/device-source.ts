@@ -8,6 +8,7 @@ import { DEVICE_REMOVED, DEVICE_UPDATED, definePlugin } from '../../../core/inde
 export default definePlugin({
   name: 'device-source',
   version: '1.0.0',
+  core: '^0.1.0',
   description: 'Test plugin: feeds the device registry.',
   schema: {
     type: 'object',

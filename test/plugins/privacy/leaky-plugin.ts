@@ -16,6 +16,7 @@ const schema = {
 export default definePlugin({
   name: 'leaky',
   version: '1.0.0',
+  core: '^0.1.0',
   description: 'Publishes what it is given, every way it can.',
   schema,
   setup(ctx) {
