@@ -26,6 +26,7 @@ export type {
 export { InboundMessage, MessageRejected } from './message.js';
 export type { MessageProperties, OutboundMessage, QoS } from './message.js';
 export type { BusEvent } from './bus.js';
+export type { EventData, EventSchemas } from './event-types.js';
 export type { RetainedTopics } from './retained.js';
 export type { StateMap } from './state-map.js';
 export type { Logger } from './logger.js';

@@ -4,6 +4,7 @@ import type { QoS } from './message.js';
 import type { Metrics } from './metrics.js';
 import type { Pipeline, PluginProbe } from './pipeline.js';
 import type { Connection } from './connection.js';
+import type { EventTypes } from './event-types.js';
 import type { ConnectionHandle, PluginContext, RetainedOptions, RuntimeInfo } from './plugin.js';
 import { RetainedTopics } from './retained.js';
 import type { PluginRoutes } from './routes.js';
@@ -26,6 +27,7 @@ export interface PluginRecord {
 
 export interface ContextDeps {
   config: RuntimeConfig;
+  events: EventTypes;
   pipeline: Pipeline;
   state: StateStore;
   metrics: Metrics;
@@ -81,6 +83,12 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
       record.removers.push(deps.routes.add(name, method, path, handler, opts, log));
     },
     emit(type, data, opts) {
+      const problem = deps.events.problem(type, data);
+      if (problem !== undefined) {
+        metrics.dropped.labels(name, 'schema').inc();
+        log.warn({ event: type, problems: problem }, `event ${type} not raised: its data does not match the event's schema`);
+        return;
+      }
       pipeline.emit(record.probe, type, data, opts?.id);
     },
     publish(topic, payload, opts = {}) {

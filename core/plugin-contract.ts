@@ -1,11 +1,12 @@
 import semver from 'semver';
 import type { ConfigProblem } from './config/config-error.js';
+import { eventConflicts } from './event-types.js';
 import type { PluginDefinition } from './plugin.js';
 
 /** What the contract needs of a configured plugin. */
 interface Declared {
   readonly name: string;
-  readonly definition: Pick<PluginDefinition, 'core' | 'dependencies'>;
+  readonly definition: Pick<PluginDefinition, 'core' | 'dependencies' | 'events'>;
 }
 
 /** A problem with the shape of `core` / `dependencies` themselves (checked when the plugin is loaded). */
@@ -22,7 +23,8 @@ export function declarationProblem(d: Pick<PluginDefinition, 'core' | 'dependenc
 
 /**
  * Checks every enabled plugin against the running core (`version` must satisfy its `core` range, as
- * Fastify checks `fastify: '4.x'`) and against the others (each of its `dependencies` enabled), and
+ * Fastify checks `fastify: '4.x'`) and against the others (each of its `dependencies` enabled, no event
+ * type declared twice), and
  * returns the plugins ordered so that each is set up after what it needs; otherwise in configured order.
  */
 export function checkContracts<P extends Declared>(plugins: readonly P[], version: string, disabled: readonly string[]): { ordered: P[]; problems: ConfigProblem[] } {
@@ -39,6 +41,7 @@ export function checkContracts<P extends Declared>(plugins: readonly P[], versio
       problems.push({ path, message: `needs the plugin "${dep}", but ${why}` });
     }
   }
+  problems.push(...eventConflicts(plugins));
   const ordered: P[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (p: P, chain: string[]): void => {

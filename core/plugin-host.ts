@@ -4,6 +4,7 @@ import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { Pipeline, PluginProbe } from './pipeline.js';
 import type { RuntimeInfo } from './plugin.js';
+import { EventTypes } from './event-types.js';
 import { createPluginContext, type PluginRecord } from './plugin-context.js';
 import { PluginRoutes } from './routes.js';
 import { StateStore } from './state-store.js';
@@ -49,6 +50,7 @@ export class PluginHost {
   readonly #log: Logger;
   readonly #routes: PluginRoutes;
   readonly #entries: Entry[] = [];
+  readonly #events: EventTypes;
 
   constructor(
     @inject(TOKENS.Config) config: RuntimeConfig,
@@ -64,6 +66,7 @@ export class PluginHost {
     this.#metrics = metrics;
     this.#log = log;
     this.#routes = routes;
+    this.#events = new EventTypes(config.plugins);
   }
 
   async setup(runtime: RuntimeInfo): Promise<void> {
@@ -82,7 +85,7 @@ export class PluginHost {
       };
       const entry: Entry = { record, status: { state: 'configured', version: plugin.definition.version, optional: plugin.optional, subscribes: record.subscribes }, dependencies: plugin.definition.dependencies ?? [] };
       this.#entries.push(entry);
-      const ctx = createPluginContext(record, plugin.options, log, { config: this.#config, pipeline: this.#pipeline, state: this.#state, metrics: this.#metrics, runtime, routes: this.#routes });
+      const ctx = createPluginContext(record, plugin.options, log, { config: this.#config, events: this.#events, pipeline: this.#pipeline, state: this.#state, metrics: this.#metrics, runtime, routes: this.#routes });
       try {
         this.#checkDependencies(plugin.definition.dependencies, 'set up');
         await withTimeout(Promise.resolve().then(() => plugin.definition.setup(ctx)), `plugin "${plugin.name}" setup`);

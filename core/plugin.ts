@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Counter, Gauge } from 'prom-client';
 import type { BusEvent } from './bus.js';
+import type { EventData, EventSchemas } from './event-types.js';
 import type { Logger } from './logger.js';
 import type { InboundMessage, MessageProperties, OutboundMessage, QoS } from './message.js';
 import type { RetainedTopics } from './retained.js';
@@ -143,8 +144,11 @@ export interface RuntimeInfo {
   readonly connections: readonly string[];
 }
 
-/** What a plugin's `setup` is given: its options, and the ways to contribute to the runtime. */
-export interface PluginContext<O = unknown> {
+/**
+ * What a plugin's `setup` is given: its options, and the ways to contribute to the runtime. `E` is the
+ * plugin's declared events: `emit` and `publisher` type their data from those schemas and the core's.
+ */
+export interface PluginContext<O = unknown, E extends EventSchemas = Record<never, never>> {
   readonly name: string;
   /** The plugin's section of runtime.config.json, validated against its schema, with defaults filled in. */
   readonly options: O;
@@ -170,8 +174,8 @@ export interface PluginContext<O = unknown> {
   id(id: string): string;
   /** An id as one topic level: `id()`, then made safe as a level (see topicLevel). */
   topicLevel(id: string): string;
-  /** Receives final events of the given types (`*`: all). */
-  publisher<D = unknown>(events: string | string[], publisher: Publisher<D>): void;
+  /** Receives final events of the given types (`*`: all); the data of a declared type is typed from its schema. */
+  publisher<T extends string>(events: T | T[], publisher: Publisher<EventData<E, NoInfer<T>>>): void;
 
   /**
    * Serves `method path` on the runtime's HTTP server (e.g. a webhook). The answer goes out only once every
@@ -179,8 +183,12 @@ export interface PluginContext<O = unknown> {
    * runtime starts or stops, requests get 503. Throws when the HTTP server is off or the route is taken.
    */
   route(method: string, path: string, handler: RouteHandler, options?: RouteOptions): void;
-  /** Raises a bus event. `type` is a topic-safe word such as `homelink_alert`. */
-  emit(type: string, data: unknown, options?: { id?: string }): void;
+  /**
+   * Raises a bus event. `type` is a topic-safe word such as `homelink_alert`. Data of a declared type (the
+   * plugin's `events`, another plugin's, or the core's `device_updated`, `device_removed`, `bridge_updated`)
+   * is checked against its schema: data it refuses is not raised (logged, and counted as a drop at stage "schema").
+   */
+  emit<T extends string>(type: T, data: EventData<E, NoInfer<T>>, options?: { id?: string }): void;
   /** Publishes an MQTT message; objects are sent as JSON. Goes through every guard. */
   publish(topic: string, payload: unknown, options?: PublishOptions): void;
   /**
@@ -254,6 +262,8 @@ export interface PluginDefinition<O = unknown> {
   readonly core: string;
   /** Plugins it needs enabled (by name): checked at load, and set up before it. */
   readonly dependencies?: readonly string[];
+  /** The event types it raises, each with the JSON Schema of its data (`as const`): the core checks their data. */
+  readonly events?: EventSchemas;
   /** JSON Schema of the plugin's options (an object schema); the source of its options' type. */
   readonly schema: JSONSchema;
   setup(ctx: PluginContext<O>): void | Promise<void>;
@@ -268,17 +278,18 @@ export interface PluginDefinition<O = unknown> {
  * Declares a plugin. The options' type is derived from `schema` (written `as const`), so the schema is
  * the one description of the options.
  */
-export function definePlugin<const S extends JSONSchema, O = FromSchema<S>>(definition: {
+export function definePlugin<const S extends JSONSchema, const E extends EventSchemas = Record<never, never>, O = FromSchema<S>>(definition: {
   name: string;
   version: string;
   description: string;
   core: string;
   dependencies?: readonly string[];
+  events?: E;
   schema: S;
-  setup(ctx: PluginContext<O>): void | Promise<void>;
+  setup(ctx: PluginContext<O, E>): void | Promise<void>;
   commands?: Record<string, PluginCommand>;
   schemas?: Record<string, object>;
   validate?(options: O): { path: string; message: string }[];
 }): PluginDefinition<O> {
-  return definition;
+  return definition as PluginDefinition<O>;
 }

@@ -16,6 +16,15 @@ const schema = {
 
 export type SensorThresholdOptions = FromSchema<typeof schema>;
 
+// The data of the events it raises: the core checks it, and `ctx.emit` / `ctx.publisher` are typed from it.
+const crossing = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sensor', 'value', 'threshold'],
+  properties: { sensor: { type: 'string', minLength: 1 }, value: { type: 'number' }, threshold: { type: 'number' } },
+} as const;
+const events = { threshold_exceeded: crossing, threshold_cleared: crossing } as const;
+
 interface SensorState {
   high: boolean;
   value: number;
@@ -27,6 +36,7 @@ export default definePlugin({
   core: '^0.1.0',
   description: 'Raises threshold_exceeded / threshold_cleared when a sensor reading crosses a threshold.',
   schema,
+  events,
   setup(ctx) {
     const { filter, sensorLevel, threshold, connection, alertPrefix } = ctx.options;
     // Which sensors are above the threshold survives restarts, so a restart does not raise the same alarm again.
@@ -50,7 +60,7 @@ export default definePlugin({
     );
 
     ctx.publisher(['threshold_exceeded', 'threshold_cleared'], (event) => {
-      const { sensor, value } = event.data as { sensor: string; value: number };
+      const { sensor, value } = event.data;
       alerts.set(`${alertPrefix}/${topicLevel(sensor)}`, { state: event.type === 'threshold_exceeded' ? 'high' : 'normal', value, since: event.time });
     });
   },

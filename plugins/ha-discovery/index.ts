@@ -1,5 +1,4 @@
-import { Ajv } from 'ajv';
-import { DEVICE_REMOVED, DEVICE_UPDATED, definePlugin, deviceRemovedSchema, deviceSchema, type BusEvent, type Device } from '../../core/index.js';
+import { DEVICE_REMOVED, DEVICE_UPDATED, definePlugin } from '../../core/index.js';
 import { DelayedOnce } from './birth.js';
 import { Discovery } from './discovery.js';
 import { discoveryPayloadSchema } from './payload-schema.js';
@@ -33,43 +32,29 @@ export default definePlugin({
       deviceDiscovery: options.deviceDiscovery,
     });
 
-    const rejected = ctx.counter('devices_rejected_total', 'Device announcements not published: invalid, or their state on another broker', ['reason']);
+    const rejected = ctx.counter('devices_rejected_total', 'Device announcements not published because their state is on another broker', ['reason']);
     const entities = ctx.gauge('entities', 'Entities published to Home Assistant');
     const republished = ctx.counter('republished_total', 'Times every config was published again after a Home Assistant birth message');
-    const ajv = new Ajv({ allErrors: true });
-    const isDevice = ajv.compile<Device>(deviceSchema);
-    const isRemoval = ajv.compile<{ id: string }>(deviceRemovedSchema);
     // Plugins announce every device at each start: say once per device what is wrong with it, not at every announcement.
     const warned = new Set<string>();
 
-    const updated = (event: BusEvent): void => {
-      if (!isDevice(event.data)) {
-        rejected.labels('invalid').inc();
-        ctx.log.warn({ source: event.source, problems: ajv.errorsText(isDevice.errors) }, 'ignoring an invalid device announcement');
-        return;
-      }
-      const device = event.data;
+    // The core checked the data of both events against their schemas.
+    ctx.publisher(DEVICE_UPDATED, ({ data: device }) => {
       if (device.connection !== connection) {
         rejected.labels('other_broker').inc();
         discovery.remove(device.id);
         if (!warned.has(device.id)) ctx.log.warn({ device: device.id, state: device.connection, connection }, "not published: the device's state is on another broker than Home Assistant's; bridge it or set `connection`");
         warned.add(device.id);
-        return;
-      }
-      const skipped = discovery.update(device);
-      if (skipped.length > 0 && !warned.has(device.id)) ctx.log.warn({ device: device.id, skipped }, 'some capabilities of the device have no Home Assistant entity');
-      if (skipped.length > 0) warned.add(device.id);
-    };
-
-    ctx.publisher([DEVICE_UPDATED, DEVICE_REMOVED], (event) => {
-      if (event.type === DEVICE_UPDATED) updated(event);
-      else if (isRemoval(event.data)) {
-        warned.delete(event.data.id);
-        if (discovery.remove(event.data.id)) ctx.log.info({ device: event.data.id }, 'device removed: its Home Assistant configs are cleared');
       } else {
-        rejected.labels('invalid').inc();
-        ctx.log.warn({ source: event.source, problems: ajv.errorsText(isRemoval.errors) }, 'ignoring an invalid device removal');
+        const skipped = discovery.update(device);
+        if (skipped.length > 0 && !warned.has(device.id)) ctx.log.warn({ device: device.id, skipped }, 'some capabilities of the device have no Home Assistant entity');
+        if (skipped.length > 0) warned.add(device.id);
       }
+      entities.set(discovery.entityCount);
+    });
+    ctx.publisher(DEVICE_REMOVED, ({ data: { id } }) => {
+      warned.delete(id);
+      if (discovery.remove(id)) ctx.log.info({ device: id }, 'device removed: its Home Assistant configs are cleared');
       entities.set(discovery.entityCount);
     });
 

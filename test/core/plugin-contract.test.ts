@@ -11,9 +11,9 @@ import { fixturePlugin } from '../helpers/plugins.js';
 import { InProcessRuntime, RuntimeProcess, writeConfig } from '../helpers/runtime.js';
 
 /** A plugin module of its own in `dir`: a plain definition, as a package built without the core's types would export it. */
-async function writePlugin(dir: string, name: string, contract: { core?: unknown; dependencies?: unknown }): Promise<string> {
+async function writePlugin(dir: string, name: string, contract: { core?: unknown; dependencies?: unknown; events?: object }, setup = ''): Promise<string> {
   const definition = { name, version: '2.0.0', description: `Test plugin ${name}.`, schema: { type: 'object' }, ...contract };
-  await writeFile(join(dir, `${name}.mjs`), `export default { ...${JSON.stringify(definition)}, setup() {} };\n`);
+  await writeFile(join(dir, `${name}.mjs`), `export default { ...${JSON.stringify(definition)}, setup(ctx) { ${setup} } };\n`);
   return `./${name}.mjs`;
 }
 
@@ -75,6 +75,17 @@ describe('The plugin contract: supported core versions and dependencies, checked
     assert.deepEqual(config.plugins.map((p) => p.name), ['other', 'base', 'needy']);
   });
 
+  it('refuses a plugin that declares an event type the core or another plugin declares', async () => {
+    const ping = { type: 'object' };
+    const own = await writePlugin(dir.path, 'own', { core: '*', events: { device_updated: ping } });
+    const first = await writePlugin(dir.path, 'first', { core: '*', events: { ping } });
+    const second = await writePlugin(dir.path, 'second', { core: '*', events: { ping } });
+    assert.deepEqual(await problems({ own: { module: own }, first: { module: first }, second: { module: second } }), [
+      { path: 'plugins.own', message: 'declares the event type device_updated, which the core declares: an event type has one schema' },
+      { path: 'plugins.second', message: 'declares the event type ping, which plugin "first" declares: an event type has one schema' },
+    ]);
+  });
+
   it('switchboard validate exits 2 and prints the problem', async () => {
     const module = await writePlugin(dir.path, 'old', { core: '~0.0.1' });
     const file = await writeConfig(dir.path, { plugins: { old: { module } } });
@@ -84,7 +95,7 @@ describe('The plugin contract: supported core versions and dependencies, checked
   });
 });
 
-describe('The plugin contract at start: a plugin whose optional dependency failed does not run', () => {
+describe('The plugin contract at run time', () => {
   let h: Harness;
 
   beforeEach(async () => {
@@ -95,7 +106,7 @@ describe('The plugin contract at start: a plugin whose optional dependency faile
     await h.close();
   });
 
-  it('stops the start with a PluginStartError naming both plugins', async () => {
+  it('a plugin whose optional dependency failed does not run: the start stops with a PluginStartError naming both', async () => {
     const needy = await writePlugin(h.dir.path, 'needy', { core: '*', dependencies: ['broken'] });
     const config = { connections: { local: { url: h.broker.url } }, plugins: { needy: { module: needy }, broken: { module: fixturePlugin('broken'), optional: true } } };
     const err = await InProcessRuntime.start(h.dir.path, config).then(
@@ -107,5 +118,21 @@ describe('The plugin contract at start: a plugin whose optional dependency faile
     );
     assert.ok(err instanceof PluginStartError, String(err));
     assert.equal(err.message, 'plugin "needy" failed to set up: it needs the plugin "broken", which is failed');
+  });
+
+  it('an event whose data its declared schema refuses is not raised: logged and counted against the plugin that raised it', async () => {
+    const events = { ping: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } } };
+    const emits = "ctx.onStart(() => { ctx.emit('ping', { n: 'one' }); ctx.emit('device_updated', { id: 'x' }); ctx.emit('ping', { n: 2 }); ctx.emit('pong', 'anything'); });";
+    const pinger = await writePlugin(h.dir.path, 'pinger', { core: '*', events }, emits);
+    const rt = await h.start({ plugins: { pinger: { module: pinger } } });
+    await h.client.waitForCount('switchboard/events/pong', 1);
+    assert.deepEqual(h.client.on('switchboard/events/ping').map((m) => (JSON.parse(m.text) as { data: unknown }).data), [{ n: 2 }]);
+    assert.equal(h.client.on('switchboard/events/device_updated').length, 0);
+    assert.match(await rt.metrics(), /switchboard_plugin_drops_total\{plugin="pinger",stage="schema"\} 2\b/);
+    const refused = rt.logs.filter((l) => l.plugin === 'pinger' && l.level === 'warn').map((l) => `${l.msg}: ${String(l.problems)}`);
+    assert.deepEqual(refused, [
+      "event ping not raised: its data does not match the event's schema: /n must be integer",
+      "event device_updated not raised: its data does not match the event's schema: (data) must have required property 'kind'; (data) must have required property 'name'; (data) must have required property 'connection'; (data) must have required property 'stateTopic'; (data) must have required property 'capabilities'",
+    ]);
   });
 });

@@ -140,9 +140,9 @@ describe('hostile input: 10 000 seeded malformed and adversarial messages throug
     await observer.waitFor((r) => r.some((m) => m.topic === 'switchboard/events/threshold_exceeded' && m.json<{ data: { sensor: string } }>().data.sensor === 'after-fuzz'), 10000, "the good reading's event");
 
     // Contained is not enough: a transform, guard or publisher that fails drops an event, and a device announcement
-    // that another plugin refuses leaves the device out of Home Assistant.
+    // that the core refuses leaves the device out of Home Assistant.
     const contained = run.logs
-      .filter((l) => l.level === 'error' || (l.level === 'warn' && /invalid device/.test(l.msg)))
+      .filter((l) => l.level === 'error' || (l.level === 'warn' && /not raised: its data does not match/.test(l.msg)))
       .map((l) => `${String(l.plugin ?? 'core')}: ${l.msg}${l.event ? ` (${String(l.event)})` : ''}: ${String((l.err as { message?: string } | undefined)?.message ?? l.problems ?? '')}`);
     assert.deepEqual([...new Set(contained)], [], 'no plugin failed on hostile input');
   });

@@ -2,7 +2,7 @@ import { DEVICE_REMOVED, DEVICE_UPDATED, definePlugin } from '../../../core/inde
 
 /**
  * A stand-in for a plugin that knows devices: announces the devices of its options at start, and
- * whatever is published on test/devices/update (raw, so that tests can send invalid ones) or
+ * whatever is published on test/devices/update (untyped, so that tests can send invalid ones for the core to refuse) or
  * test/devices/remove ({id}).
  */
 export default definePlugin({
@@ -17,9 +17,9 @@ export default definePlugin({
   } as const,
   setup(ctx) {
     ctx.onStart(() => {
-      for (const device of ctx.options.devices) ctx.emit(DEVICE_UPDATED, device);
+      for (const device of ctx.options.devices) ctx.emit<string>(DEVICE_UPDATED, device);
     });
-    ctx.handle('test/devices/update', (message) => ctx.emit(DEVICE_UPDATED, message.json()));
-    ctx.handle('test/devices/remove', (message) => ctx.emit(DEVICE_REMOVED, message.json()));
+    ctx.handle('test/devices/update', (message) => ctx.emit<string>(DEVICE_UPDATED, message.json()));
+    ctx.handle('test/devices/remove', (message) => ctx.emit<string>(DEVICE_REMOVED, message.json()));
   },
 });

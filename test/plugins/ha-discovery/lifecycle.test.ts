@@ -133,7 +133,7 @@ describe('ha-discovery: lifecycle over a broker', () => {
     assert.match(await rt.metrics(), /switchboard_ha_discovery_republished_total 1\b/);
   });
 
-  it('logs and counts an invalid device and goes on with the next', async () => {
+  it('never sees an invalid device: the core logs and counts it against the plugin that raised it, and the next goes on', async () => {
     const rt = await start([]);
     const watcher = await subscribe();
     await watcher.publish('test/devices/update', { id: 'not valid!', kind: 'device' });
@@ -141,9 +141,13 @@ describe('ha-discovery: lifecycle over a broker', () => {
     const [device] = sampleDevices();
     await watcher.publish('test/devices/update', device!);
     await watcher.waitForCount(CONFIGS, device!.capabilities.length);
-    assert.match(await rt.metrics(), /switchboard_ha_discovery_devices_rejected_total\{reason="invalid"\} 2\b/);
-    const warning = rt.logs.find((l) => l.msg === 'ignoring an invalid device announcement');
-    assert.match(String(warning?.problems), /id/);
+    assert.match(await rt.metrics(), /switchboard_plugin_drops_total\{plugin="device-source",stage="schema"\} 2\b/);
+    const update = rt.logs.find((l) => l.msg === "event device_updated not raised: its data does not match the event's schema");
+    assert.equal(update?.plugin, 'device-source');
+    assert.match(String(update?.problems), /\/id must match pattern/);
+    const removal = rt.logs.find((l) => l.msg === "event device_removed not raised: its data does not match the event's schema");
+    assert.match(String(removal?.problems), /must have required property 'id'/);
+    assert.ok(!rt.logs.some((l) => l.plugin === 'ha-discovery' && l.level === 'warn'), 'ha-discovery had nothing to say about them');
   });
 
   it('keeps unique_ids across a restart and clears the configs of devices no longer known', async () => {
