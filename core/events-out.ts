@@ -24,7 +24,7 @@ export function installEventsOut(pipeline: Pipeline, probe: PluginProbe, events:
   if (!events.enabled) return;
   const exclude = new Set(events.exclude);
   const prefix = events.prefix;
-  const options = { qos: events.qos as QoS, retain: false };
+  const qos = events.qos as QoS;
   // Event types are few (each plugin's own names): each one's topic is made once.
   const topics = new Map<string, string>();
   pipeline.addPublisher(probe, ['*'], (event) => {
@@ -36,6 +36,6 @@ export function installEventsOut(pipeline: Pipeline, probe: PluginProbe, events:
       topic = `${prefix}/${event.type}`;
       if (topics.size < MAX_TOPICS) topics.set(event.type, topic);
     }
-    pipeline.publish('core', connection.name, topic, body, options);
+    pipeline.publish('core', connection.name, topic, body, { qos, retain: false, event });
   });
 }

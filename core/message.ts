@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt';
+import type { BusEvent } from './bus.js';
 
 /** MQTT 5 properties of a PUBLISH (user properties, content type, ...); absent on MQTT 3.1.1. */
 export type MessageProperties = NonNullable<IPublishPacket['properties']>;
@@ -105,6 +106,12 @@ export interface OutboundMessage {
   retain: boolean;
   /** The plugin that published it, or "core". */
   readonly origin: string;
+  /**
+   * The bus event this message publishes, when the core's events output built it: the event as every event
+   * guard passed it, whose `data` the payload carries as it is (a guard that checked the event need not check
+   * that data again). Undefined for every other message.
+   */
+  readonly event?: BusEvent | undefined;
 }
 
 /** Whether a handler finished synchronously (undefined) or will finish when the promise settles. */

@@ -65,6 +65,8 @@ export interface CorePublishOptions extends PublishExtra {
   retain?: boolean;
   /** False: kept in memory only while in flight (values their owner publishes again after a restart). */
   durable?: boolean;
+  /** The bus event the message publishes (see OutboundMessage.event). */
+  event?: BusEvent;
 }
 
 interface GuardEntry {
@@ -285,7 +287,7 @@ export class Pipeline {
     const conn = this.#connection(connection);
     const problem = topicProblem(topic);
     if (problem) throw new Error(problem);
-    const out = throughGuards(this.#messageGuards, { connection, topic, payload, qos: options.qos ?? (conn.config.qos as QoS), retain: options.retain ?? conn.config.retain, origin }, guardMessage);
+    const out = throughGuards(this.#messageGuards, { connection, topic, payload, qos: options.qos ?? (conn.config.qos as QoS), retain: options.retain ?? conn.config.retain, origin, event: options.event }, guardMessage);
     if (!out) {
       options.onDone?.();
       return;

@@ -71,6 +71,8 @@ export class Sanitizer {
   readonly #messagePlans = new Map<string, Plan>();
   readonly #plans = new Map<string, Plan>();
   readonly #checked = new WeakMap<object, Plan>();
+  /** Events as this guard passed them, with the plan their data went through. */
+  readonly #passed = new WeakMap<BusEvent, Plan>();
   readonly #maxScanChars: number;
   readonly #ids: KeyedHash | null;
   readonly #scanning: readonly Rule[];
@@ -109,8 +111,9 @@ export class Sanitizer {
       this.#tally.dropped(err.rule, 'event');
       return null;
     }
-    if (data !== null && typeof data === 'object') this.#checked.set(data, plan);
-    return data === event.data ? event : { ...event, data };
+    const out = data === event.data ? event : { ...event, data };
+    this.#passed.set(out, plan);
+    return out;
   }
 
   /** The message as it may be published, or null when a rule drops it. */
@@ -120,6 +123,10 @@ export class Sanitizer {
     const message = topic === original.topic ? original : { ...original, topic };
     const plan = this.#messagePlans.get(message.topic) ?? this.#planFor(this.#messagePlans, message.topic, (r) => appliesToMessage(r, message.topic));
     if (plan.steps.length === 0) return message;
+    // The events output's copy of an event this guard passed: its data need not be scanned again (see OutboundMessage.event).
+    const data = message.event?.data;
+    const passed = data !== null && typeof data === 'object' ? this.#passed.get(message.event!) : undefined;
+    if (passed) this.#checked.set(data!, passed);
     const payload = message.payload;
     let next: unknown;
     try {
@@ -140,6 +147,8 @@ export class Sanitizer {
       if (!(err instanceof Dropped)) throw err;
       this.#tally.dropped(err.rule, 'message');
       return null;
+    } finally {
+      if (passed) this.#checked.delete(data!);
     }
     return next === payload ? message : { ...message, payload: next };
   }

@@ -135,4 +135,15 @@ describe('The plugin contract at run time', () => {
       "event device_updated not raised: its data does not match the event's schema: (data) must have required property 'kind'; (data) must have required property 'name'; (data) must have required property 'connection'; (data) must have required property 'stateTopic'; (data) must have required property 'capabilities'",
     ]);
   });
+
+  it('a message guard sees the event that an events output message publishes, its data carried as it is; other messages carry none', async () => {
+    const setup =
+      "ctx.guard({ message: (m) => (m.event ? { ...m, topic: `seen/${m.event.type}/${m.event.data === m.payload.data}` } : m.topic === 'plain' ? { ...m, topic: `plain/${m.event}` } : m) });" +
+      "ctx.onStart(() => { ctx.emit('ping', { n: 1 }); ctx.publish('plain', { n: 2 }); });";
+    const marker = await writePlugin(h.dir.path, 'marker', { core: '*' }, setup);
+    await h.start({ plugins: { marker: { module: marker } } });
+    await h.client.waitForCount('seen/ping/true', 1);
+    await h.client.waitForCount('plain/undefined', 1);
+    assert.equal(h.client.on('switchboard/events/#').length, 0);
+  });
 });

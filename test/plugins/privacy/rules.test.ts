@@ -200,7 +200,7 @@ describe('privacy: payloads', () => {
     assert.equal(tally.unscannedPayloads, 1);
   });
 
-  it('does not scan an event\'s data again when the events output publishes it, but does for a topic with more rules', () => {
+  it('does not scan an event\'s data again when the events output publishes it (the message carries the event), but does for a topic with more rules', () => {
     const { sanitizer: s } = sanitizer({ rules: [...MASK_ALL.rules, { name: 'ids', topics: ['elsewhere/#'], detectors: ['uuid'], action: 'mask' }] });
     let reads = 0;
     const data = new Proxy({ note: 'fine', id: '9e7b63b9-e752-4deb-aafb-b0a69259c1ca' }, {
@@ -213,8 +213,12 @@ describe('privacy: payloads', () => {
     assert.equal(out.data, data);
     const before = reads;
     const envelope = { event_type: 'homelink_alert', data: out.data, time_fired: out.time, origin: 'test' };
-    assert.equal(s.message(message('switchboard/events/homelink_alert', envelope))!.payload, envelope);
+    assert.equal(s.message({ ...message('switchboard/events/homelink_alert', envelope), event: out })!.payload, envelope);
     assert.equal(reads, before, 'the events output\'s copy was not walked again');
+    const other = s.event(event('homelink_alert', data))!;
+    const unchecked = reads;
+    s.message(message('switchboard/events/homelink_alert', { event_type: 'homelink_alert', data: other.data }));
+    assert.ok(reads > unchecked, 'the same data in a message that does not carry the event is walked');
     assert.deepEqual(s.message(message('elsewhere/x', out.data))!.payload, { note: 'fine', id: '*'.repeat(36) });
   });
 });
