@@ -17,12 +17,14 @@ import { TOKENS } from './tokens.js';
 /**
  * The composition root: the one place where the runtime's parts are put together. Every service is a
  * singleton; classes that take plain options (state store, pipeline, broker) are built by factories,
- * the others are injected through their decorated constructors.
+ * the others are injected through their decorated constructors. Each plugin gets a child container of
+ * this one (plugin-scope.ts). Rebind a service before `get(Runtime)` to replace it (tests do).
  */
 export function createContainer(config: RuntimeConfig, log: Logger, metrics = new Metrics()): Container {
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(TOKENS.Config).toConstantValue(config);
   container.bind(TOKENS.Logger).toConstantValue(log);
+  container.bind(TOKENS.Container).toConstantValue(container);
   container.bind(Metrics).toConstantValue(metrics);
   container.bind(StateStore).toResolvedValue(
     (logger: Logger, m: Metrics) => new StateStore({ dir: config.core.state.dir, fsync: config.core.state.fsync, compactBytes: config.core.state.compactBytes }, logger, m),

@@ -1,5 +1,5 @@
+import type { Container } from 'inversify';
 import type { RuntimeConfig } from './config/load-config.js';
-import type { Logger } from './logger.js';
 import type { QoS } from './message.js';
 import type { Metrics } from './metrics.js';
 import type { Pipeline, PluginProbe } from './pipeline.js';
@@ -9,6 +9,7 @@ import type { ConnectionHandle, PluginContext, RetainedOptions, RuntimeInfo } fr
 import { RetainedTopics } from './retained.js';
 import type { PluginRoutes } from './routes.js';
 import type { StateStore } from './state-store.js';
+import { PLUGIN, resolve } from './tokens.js';
 import { topicLevel } from './topics.js';
 
 /** What the host records of a plugin while it runs: its contributions, so they can be removed, and its hooks. */
@@ -35,10 +36,16 @@ export interface ContextDeps {
   routes: PluginRoutes;
 }
 
-/** The context a plugin's setup receives: each method registers a contribution on the plugin's record. */
-export function createPluginContext<O>(record: PluginRecord, options: O, log: Logger, deps: ContextDeps): PluginContext<O> {
+/**
+ * The context a plugin's setup receives: each method registers a contribution on the plugin's record. Its
+ * logger, state and metrics come from the plugin's scope (see plugin-scope.ts).
+ */
+export function createPluginContext<O>(record: PluginRecord, options: O, scope: Container, deps: ContextDeps): PluginContext<O> {
   const { pipeline, state, metrics, runtime } = deps;
   const name = record.name;
+  const log = resolve(scope, PLUGIN.Logger);
+  const ownState = resolve(scope, PLUGIN.State);
+  const ownMetrics = resolve(scope, PLUGIN.Metrics);
   const connectionQos = (connection: string): QoS => (deps.config.connections[connection]?.qos ?? 1) as QoS;
   return {
     name,
@@ -124,14 +131,10 @@ export function createPluginContext<O>(record: PluginRecord, options: O, log: Lo
       return topics;
     },
     state<V>(sub?: string) {
-      return state.namespace<V>(sub ? `plugin/${name}/${sub}` : `plugin/${name}`);
+      return ownState<V>(sub);
     },
-    counter(metric, help, labelNames) {
-      return metrics.pluginCounter(name, metric, help, labelNames);
-    },
-    gauge(metric, help, labelNames) {
-      return metrics.pluginGauge(name, metric, help, labelNames);
-    },
+    counter: (metric, help, labelNames) => ownMetrics.counter(metric, help, labelNames),
+    gauge: (metric, help, labelNames) => ownMetrics.gauge(metric, help, labelNames),
     health(report) {
       record.health = report;
     },

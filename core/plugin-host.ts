@@ -1,4 +1,4 @@
-import { inject, injectable } from 'inversify';
+import { type Container, inject, injectable } from 'inversify';
 import type { RuntimeConfig } from './config/load-config.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -8,7 +8,8 @@ import { EventTypes } from './event-types.js';
 import { createPluginContext, type PluginRecord } from './plugin-context.js';
 import { PluginRoutes } from './routes.js';
 import { StateStore } from './state-store.js';
-import { TOKENS } from './tokens.js';
+import { pluginScope } from './plugin-scope.js';
+import { PLUGIN, resolve, TOKENS } from './tokens.js';
 
 export type PluginState = 'configured' | 'set up' | 'running' | 'failed' | 'stopped';
 
@@ -51,6 +52,7 @@ export class PluginHost {
   readonly #routes: PluginRoutes;
   readonly #entries: Entry[] = [];
   readonly #events: EventTypes;
+  readonly #container: Container;
 
   constructor(
     @inject(TOKENS.Config) config: RuntimeConfig,
@@ -59,6 +61,7 @@ export class PluginHost {
     @inject(Metrics) metrics: Metrics,
     @inject(TOKENS.Logger) log: Logger,
     @inject(PluginRoutes) routes: PluginRoutes,
+    @inject(TOKENS.Container) container: Container,
   ) {
     this.#config = config;
     this.#pipeline = pipeline;
@@ -67,11 +70,13 @@ export class PluginHost {
     this.#log = log;
     this.#routes = routes;
     this.#events = new EventTypes(config.plugins);
+    this.#container = container;
   }
 
   async setup(runtime: RuntimeInfo): Promise<void> {
     for (const plugin of this.#config.plugins) {
-      const log = this.#log.child({ plugin: plugin.name });
+      const scope = pluginScope(this.#container, plugin.name);
+      const log = resolve(scope, PLUGIN.Logger);
       const record: PluginRecord = {
         name: plugin.name,
         probe: new PluginProbe(plugin.name, log, this.#metrics),
@@ -85,7 +90,7 @@ export class PluginHost {
       };
       const entry: Entry = { record, status: { state: 'configured', version: plugin.definition.version, optional: plugin.optional, subscribes: record.subscribes }, dependencies: plugin.definition.dependencies ?? [] };
       this.#entries.push(entry);
-      const ctx = createPluginContext(record, plugin.options, log, { config: this.#config, events: this.#events, pipeline: this.#pipeline, state: this.#state, metrics: this.#metrics, runtime, routes: this.#routes });
+      const ctx = createPluginContext(record, plugin.options, scope, { config: this.#config, events: this.#events, pipeline: this.#pipeline, state: this.#state, metrics: this.#metrics, runtime, routes: this.#routes });
       try {
         this.#checkDependencies(plugin.definition.dependencies, 'set up');
         await withTimeout(Promise.resolve().then(() => plugin.definition.setup(ctx)), `plugin "${plugin.name}" setup`);
