@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { BrokerKind, BrokerUnderTest } from './broker-under-test.js';
+import { waitUntilSettled } from './endpoints.js';
 import { byAlertId, type AlertEntry, type AlertStream, type StreamMessage } from './homelink-alert-stream.js';
 import { sleep, TestClient } from './mqtt.js';
+import { RestartableRuntime } from './restartable-runtime.js';
 
 export const EVENTS = 'switchboard/events';
 export const STATE_PREFIX = 'switchboard/homelink';
@@ -285,5 +288,71 @@ export class StreamPublisher {
 
   async close(): Promise<void> {
     await this.client.endAsync(true);
+  }
+}
+
+/**
+ * A fault test's alert stream over one broker: the broker started before the suite and everything closed after
+ * it; `begin` connects a consumer, starts the runtime (homelink on `root`, events at QoS 2 so that a broker that
+ * has it passes each event once, a persistent session) and a publisher, and sends the stream's first message as a
+ * probe, so that the runtime's subscription is known to be in place; `end` waits for the stream to settle and
+ * checks its outcome. Client ids are `<name>-consumer`, `<name>-runtime`, `<name>-publisher`.
+ */
+export class AlertStreamFault {
+  broker!: BrokerUnderTest;
+  runtime: RestartableRuntime | undefined;
+  consumer: AlertStreamConsumer | undefined;
+  publisher: StreamPublisher | undefined;
+  readonly marks: Mark[] = [];
+  readonly #kind: BrokerKind;
+  readonly #name: string;
+
+  /** Registers the suite's before (start the broker) and after (close everything). Call it inside `describe`. */
+  constructor(kind: BrokerKind, name: string) {
+    this.#kind = kind;
+    this.#name = name;
+    before(async () => {
+      this.broker = await kind.start();
+    });
+    after(() => this.#close());
+  }
+
+  /** Returns the stream's messages after the probe, for the test to publish. */
+  async begin(stream: AlertStream, root: string): Promise<{ runtime: RestartableRuntime; publisher: StreamPublisher; rest: StreamMessage[] }> {
+    const url = this.broker.url;
+    this.marks.push({ what: 'the start', at: Date.now() });
+    const consumer = (this.consumer = await AlertStreamConsumer.connect(url, `${this.#name}-consumer`));
+    const runtime = (this.runtime = await RestartableRuntime.create({
+      connections: { local: { url, clientId: `${this.#name}-runtime`, clean: false, reconnect: { minDelay: 0.2, maxDelay: 1 } } },
+      events: { qos: 2 },
+      plugins: { homelink: { topicRoot: root, qos: 1 } },
+    }));
+    await runtime.start();
+    await runtime.healthy();
+    const publisher = (this.publisher = await StreamPublisher.connect(url, `${this.#name}-publisher`));
+    const [probe, ...rest] = stream.messages;
+    await publisher.publish([probe!], { chunk: 1, intervalMs: 0 });
+    await consumer.arrived(probe!.raises!, 10000);
+    return { runtime, publisher, rest };
+  }
+
+  /** Once everything was published: every event arrived, the runtime settled, the outcome right, no crash. */
+  async end(stream: AlertStream): Promise<EventReport> {
+    await this.consumer!.caughtUp(stream, 30000);
+    await waitUntilSettled(this.runtime!.current!.healthUrl, 30000, 'every message acknowledged and every publish delivered');
+    // A repeat would come right after the original: give it time to show.
+    await sleep(1000);
+    const report = await assertStreamOutcome(this.broker.url, stream, this.consumer!, this.marks, this.#kind);
+    // With QoS 1 only, an event sent again reaches its subscribers twice: allowed, and shown.
+    if (report.repeated.length > 0) console.log(`      ${this.#kind.name}: ${report.repeated.length} of ${stream.events.size} events arrived more than once (QoS 1)`);
+    assert.deepEqual(this.runtime!.crashes(), []);
+    return report;
+  }
+
+  async #close(): Promise<void> {
+    await this.publisher?.close();
+    await this.consumer?.close();
+    await this.runtime?.close();
+    await this.broker?.close();
   }
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -42,10 +42,7 @@ export class Mosquitto {
   /** The persistence directory (mosquitto.db). */
   readonly dataDir: string;
   readonly options: MosquittoOptions;
-  /** Everything mosquitto logged, across restarts. */
-  log = '';
-  #child: ChildProcess | null = null;
-  #exited: Promise<void> = Promise.resolve();
+  readonly #process: BrokerProcess;
   readonly #removeDir: () => Promise<void>;
 
   private constructor(port: number, dir: string, removeDir: () => Promise<void>, options: MosquittoOptions) {
@@ -54,6 +51,7 @@ export class Mosquitto {
     this.dataDir = join(dir, 'data');
     this.#removeDir = removeDir;
     this.options = options;
+    this.#process = new BrokerProcess('mosquitto', port, { startMs: START_MS, pollMs: 25, kill: (child) => child.kill('SIGKILL') });
   }
 
   static async start(options: MosquittoOptions = {}): Promise<Mosquitto> {
@@ -79,47 +77,27 @@ export class Mosquitto {
   }
 
   get running(): boolean {
-    return this.#child !== null;
+    return this.#process.child !== null;
+  }
+
+  /** Everything mosquitto logged, across restarts. */
+  get log(): string {
+    return this.#process.log;
   }
 
   /** Starts mosquitto (again) and resolves once it accepts connections. */
-  async start(): Promise<void> {
-    if (this.#child) throw new Error('mosquitto is already running');
-    const child = spawn(MOSQUITTO, ['-c', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.#child = child;
-    child.stdout!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
-    let exit: string | undefined;
-    this.#exited = new Promise<void>((resolve) => {
-      const done = (why: string): void => {
-        exit = why;
-        if (this.#child === child) this.#child = null;
-        resolve();
-      };
-      child.once('error', (err) => done(`could not run ${MOSQUITTO}: ${err.message}`));
-      child.once('exit', (code, signal) => done(`mosquitto exited (${signal ?? code})`));
-    });
-    const deadline = Date.now() + START_MS;
-    while (!(await accepts(this.port))) {
-      if (exit) throw new Error(`${exit} before it accepted connections:\n${this.log}`);
-      if (Date.now() > deadline) {
-        await this.kill();
-        throw new Error(`mosquitto did not accept connections on port ${this.port} within ${START_MS} ms:\n${this.log}`);
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
+  start(): Promise<void> {
+    return this.#process.start(MOSQUITTO, ['-c', this.configFile]);
   }
 
   /** Stops it gracefully (SIGTERM): mosquitto saves its persistence database on the way out. */
-  async stop(): Promise<void> {
-    this.#child?.kill('SIGTERM');
-    await this.#exited;
+  stop(): Promise<void> {
+    return this.#process.stop((child) => child.kill('SIGTERM'));
   }
 
   /** Stops it at once (SIGKILL): what was not saved yet is lost, as in a crash. */
-  async kill(): Promise<void> {
-    this.#child?.kill('SIGKILL');
-    await this.#exited;
+  kill(): Promise<void> {
+    return this.#process.stop((child) => child.kill('SIGKILL'));
   }
 
   /** Stops (gracefully, or with `kill`) and starts again on the same port with the same persistence. */
@@ -175,4 +153,68 @@ export function accepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/**
+ * A broker's process, started again and again on one port: what it prints is collected across restarts, and
+ * `start` resolves once it accepts connections. If it exits first, or takes longer than `startMs` (then it is
+ * stopped with `kill`), `start` rejects with the end of its log.
+ */
+export class BrokerProcess {
+  /** Everything the process printed, across restarts. */
+  log = '';
+  readonly #what: string;
+  readonly #port: number;
+  readonly #wait: { startMs: number; pollMs: number; kill: (child: ChildProcess) => void };
+  #child: ChildProcess | null = null;
+  #exited: Promise<void> = Promise.resolve();
+
+  constructor(what: string, port: number, wait: { startMs: number; pollMs: number; kill: (child: ChildProcess) => void }) {
+    this.#what = what;
+    this.#port = port;
+    this.#wait = wait;
+  }
+
+  /** The running process, or null. */
+  get child(): ChildProcess | null {
+    return this.#child;
+  }
+
+  /** Settles once the process last started has exited. */
+  get exited(): Promise<void> {
+    return this.#exited;
+  }
+
+  async start(command: string, args: string[], options: SpawnOptions = {}): Promise<void> {
+    if (this.#child) throw new Error(`${this.#what} is already running`);
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    child.stdout!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
+    let exit: string | undefined;
+    this.#exited = new Promise<void>((resolve) => {
+      const done = (why: string): void => {
+        exit = why;
+        if (this.#child === child) this.#child = null;
+        resolve();
+      };
+      child.once('error', (err) => done(`could not run ${command}: ${err.message}`));
+      child.once('exit', (code, signal) => done(`${this.#what} exited (${signal ?? code})`));
+    });
+    const deadline = Date.now() + this.#wait.startMs;
+    while (!(await accepts(this.#port))) {
+      if (exit) throw new Error(`${exit} before it accepted connections:\n${this.log.slice(-4000)}`);
+      if (Date.now() > deadline) {
+        await this.stop(this.#wait.kill);
+        throw new Error(`${this.#what} did not accept connections on port ${this.#port} within ${this.#wait.startMs} ms:\n${this.log.slice(-4000)}`);
+      }
+      await new Promise((r) => setTimeout(r, this.#wait.pollMs));
+    }
+  }
+
+  /** Stops the running process with `send` (a signal to it, or to its group) and waits until it has exited. */
+  async stop(send: (child: ChildProcess) => void): Promise<void> {
+    if (this.#child) send(this.#child);
+    await this.#exited;
+  }
 }

@@ -1,11 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './broker.js';
-import { accepts } from './mosquitto.js';
+import { BrokerProcess } from './mosquitto.js';
 import { tempDir } from './paths.js';
 
 const run = promisify(execFile);
@@ -53,12 +53,9 @@ export class RabbitMQ {
   readonly dir: string;
   readonly nodeName: string;
   readonly options: RabbitMQOptions;
-  /** Everything the node logged, across restarts. */
-  log = '';
   readonly #env: NodeJS.ProcessEnv;
   readonly #removeDir: () => Promise<void>;
-  #child: ChildProcess | null = null;
-  #exited: Promise<void> = Promise.resolve();
+  readonly #process: BrokerProcess;
 
   private constructor(port: number, dir: string, removeDir: () => Promise<void>, ports: { dist: number; epmd: number }, options: RabbitMQOptions) {
     this.port = port;
@@ -66,6 +63,7 @@ export class RabbitMQ {
     this.#removeDir = removeDir;
     this.options = options;
     this.nodeName = `switchboard-test-${randomBytes(6).toString('hex')}@localhost`;
+    this.#process = new BrokerProcess('RabbitMQ', port, { startMs: START_MS, pollMs: 100, kill: killGroup });
     this.#env = {
       ...process.env,
       // Erlang keeps the node's cookie in $HOME; rabbitmqctl finds it there too.
@@ -103,56 +101,34 @@ export class RabbitMQ {
   }
 
   get running(): boolean {
-    return this.#child !== null;
+    return this.#process.child !== null;
+  }
+
+  /** Everything the node logged, across restarts. */
+  get log(): string {
+    return this.#process.log;
   }
 
   /** Starts the node (again) and resolves once its MQTT listener accepts connections. */
-  async start(): Promise<void> {
-    if (this.#child) throw new Error('RabbitMQ is already running');
+  start(): Promise<void> {
     // Its own process group: kill() reaches the start script, the Erlang VM and its helpers at once.
-    const child = spawn(RABBITMQ_SERVER, [], { env: this.#env, cwd: this.dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.#child = child;
-    child.stdout!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
-    let exit: string | undefined;
-    this.#exited = new Promise<void>((resolve) => {
-      const done = (why: string): void => {
-        exit = why;
-        if (this.#child === child) this.#child = null;
-        resolve();
-      };
-      child.once('error', (err) => done(`could not run ${RABBITMQ_SERVER}: ${err.message}`));
-      child.once('exit', (code, signal) => done(`RabbitMQ exited (${signal ?? code})`));
-    });
-    const deadline = Date.now() + START_MS;
-    while (!(await accepts(this.port))) {
-      if (exit) throw new Error(`${exit} before it accepted MQTT connections:\n${this.log.slice(-4000)}`);
-      if (Date.now() > deadline) {
-        await this.kill();
-        throw new Error(`RabbitMQ did not accept MQTT connections on port ${this.port} within ${START_MS} ms:\n${this.log.slice(-4000)}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    return this.#process.start(RABBITMQ_SERVER, [], { env: this.#env, cwd: this.dir, detached: true });
   }
 
   /** A graceful stop: the start script turns SIGTERM into an orderly shutdown of the node. */
   async stop(): Promise<void> {
-    const child = this.#child;
+    const child = this.#process.child;
     if (!child) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => this.#killGroup(child), STOP_MS);
-    await this.#exited;
+    const timer = setTimeout(() => killGroup(child), STOP_MS);
+    await this.#process.stop((c) => c.kill('SIGTERM'));
     clearTimeout(timer);
     // The script waits for the VM; SIGKILL whatever may be left of the group all the same.
-    this.#killGroup(child);
+    killGroup(child);
   }
 
   /** Stops it at once (SIGKILL to the whole process group), as in a crash. */
-  async kill(): Promise<void> {
-    const child = this.#child;
-    if (!child) return;
-    this.#killGroup(child);
-    await this.#exited;
+  kill(): Promise<void> {
+    return this.#process.stop(killGroup);
   }
 
   async restart(options: { kill?: boolean } = {}): Promise<void> {
@@ -194,14 +170,6 @@ export class RabbitMQ {
     }
   }
 
-  #killGroup(child: ChildProcess): void {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-
   async #writeConfig(): Promise<void> {
     await mkdir(join(this.dir, 'mnesia'));
     await mkdir(join(this.dir, 'log'));
@@ -217,5 +185,13 @@ export class RabbitMQ {
       'log.file = false',
     ];
     await writeFile(join(this.dir, 'rabbitmq.conf'), `${lines.join('\n')}\n`);
+  }
+}
+
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // Already gone.
   }
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fixtureBody, parseFixtures } from '../../../core/commands/replay.js';
 import type { TestBroker } from '../../helpers/broker.js';
+import { Harness } from '../../helpers/harness.js';
 import type { Received, TestClient } from '../../helpers/mqtt.js';
 import { fixture } from '../../helpers/paths.js';
 
@@ -71,4 +72,33 @@ export async function waitForLatest(client: TestClient, topic: string, check: (m
     ms,
     what,
   );
+}
+
+/**
+ * A homelink suite over the fixture stream (construct it inside `describe`): the stream read once, a Harness
+ * for each test. `send(i, changes)` publishes line i of the stream, as it is or with `changes` to its payload.
+ */
+export class StreamSuite {
+  harness!: Harness;
+  stream: FixtureMessage[] = [];
+
+  constructor() {
+    before(async () => {
+      this.stream = await fixtureMessages(STREAM);
+    });
+    beforeEach(async () => {
+      this.harness = await Harness.create();
+    });
+    afterEach(() => this.harness.close());
+  }
+
+  send(i: number, changes: Record<string, unknown> = {}): Promise<void> {
+    const line = this.stream[i]!;
+    return this.harness.client.publish(line.topic, Object.keys(changes).length === 0 ? line.body : { ...line.payload, ...changes });
+  }
+
+  /** The alertstatus of each alert in the latest list on `alertsTopic`. */
+  statuses(alertsTopic: string): string[] | undefined {
+    return this.harness.client.on(alertsTopic).at(-1)?.json<{ alertstatus: string }[]>().map((a) => a.alertstatus);
+  }
 }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { Harness } from '../../helpers/harness.js';
 import type { TestClient } from '../../helpers/mqtt.js';
 import { RuntimeProcess } from '../../helpers/runtime.js';
-import { ALARM_SERIAL, EVENTS, ROOT, STATE, STREAM, events, fixtureMessages, waitForLatest, type FixtureMessage } from './homelink-fixtures.js';
+import { ALARM_SERIAL, EVENTS, ROOT, STATE, STREAM, StreamSuite, events, waitForLatest } from './homelink-fixtures.js';
 
 interface AlertEntry {
   alertid: string;
@@ -13,68 +12,54 @@ const FIRE_DEVICE = `${STATE}/${ALARM_SERIAL}`;
 const at = (time: string): string => `2026-01-15T${time}.000Z`;
 
 describe('homelink: silences, removals, reinstallations and a bridged root', () => {
-  let harness: Harness;
-  let stream: FixtureMessage[];
+  const suite = new StreamSuite();
   // Lines of the stream by what their note says.
   const line = (note: RegExp): number => {
-    const i = stream.findIndex((m) => note.test(m.note));
+    const i = suite.stream.findIndex((m) => note.test(m.note));
     assert.ok(i >= 0, `no line of the stream is ${note}`);
     return i;
   };
 
-  before(async () => {
-    stream = await fixtureMessages(STREAM);
-  });
-
-  beforeEach(async () => {
-    harness = await Harness.create();
-  });
-
-  afterEach(async () => {
-    await harness.close();
-  });
-
   const start = async (options: Record<string, unknown> = { topicRoot: ROOT, publishIntervalMs: 0 }): Promise<TestClient> => {
-    await harness.start({ events: { exclude: [] }, plugins: { homelink: options } });
-    return harness.client;
+    await suite.harness.start({ events: { exclude: [] }, plugins: { homelink: options } });
+    return suite.harness.client;
   };
 
-  const send = (client: TestClient, i: number, changes: Record<string, unknown> = {}): Promise<void> =>
-    client.publish(stream[i]!.topic, Object.keys(changes).length === 0 ? stream[i]!.body : { ...stream[i]!.payload, ...changes });
-  const statuses = (client: TestClient): string[] | undefined => client.on(`${FIRE_DEVICE}/alerts`).at(-1)?.json<AlertEntry[]>().map((a) => a.alertstatus);
+  const send = (i: number, changes?: Record<string, unknown>): Promise<void> => suite.send(i, changes);
+  const statuses = (): string[] | undefined => suite.statuses(`${FIRE_DEVICE}/alerts`);
 
   it('silences every alarm of the device on HUSH, only its own alarm on a STOP, never a maintenance alert; re-activates by type', async () => {
     const client = await start();
     const [property, device, raised, hush, maintenance] = [line(/^property added/), line(/device added: FIRECOALARM/), line(/^alert raised/), line(/^event HUSH/), line(/^maintenance alert/)];
-    await send(client, property);
-    await send(client, device);
-    await send(client, raised, { eventId: 'fire' });
-    await send(client, raised, { eventId: 'co', eventTypeId: 'CO_ALARM', actionTimestamp: at('08:10:10') });
-    await send(client, maintenance, { eventId: 'battery', actionTimestamp: at('08:10:20') });
+    await send(property);
+    await send(device);
+    await send(raised, { eventId: 'fire' });
+    await send(raised, { eventId: 'co', eventTypeId: 'CO_ALARM', actionTimestamp: at('08:10:10') });
+    await send(maintenance, { eventId: 'battery', actionTimestamp: at('08:10:20') });
     await waitForLatest(client, `${FIRE_DEVICE}/alerts`, (m) => m.json<AlertEntry[]>().length === 3, 'three alerts listed');
 
-    await send(client, hush, { eventId: 'stop', eventTypeId: 'FIRE_ALARM_STOP', actionTimestamp: at('08:11:00') });
+    await send(hush, { eventId: 'stop', eventTypeId: 'FIRE_ALARM_STOP', actionTimestamp: at('08:11:00') });
     await waitForLatest(client, `${FIRE_DEVICE}/alerts`, (m) => m.json<AlertEntry[]>()[0]?.alertstatus === 'CANCEL', 'the fire alarm silenced by its STOP');
-    assert.deepEqual(statuses(client), ['CANCEL', 'CO_ALARM', 'LOW_BATTERY_HEAD']);
+    assert.deepEqual(statuses(), ['CANCEL', 'CO_ALARM', 'LOW_BATTERY_HEAD']);
 
-    await send(client, hush, { actionTimestamp: at('08:12:00') });
+    await send(hush, { actionTimestamp: at('08:12:00') });
     await waitForLatest(client, `${FIRE_DEVICE}/alerts`, (m) => m.json<AlertEntry[]>()[1]?.alertstatus === 'CANCEL', 'both alarms silenced by HUSH');
-    assert.deepEqual(statuses(client), ['CANCEL', 'CANCEL', 'LOW_BATTERY_HEAD']);
+    assert.deepEqual(statuses(), ['CANCEL', 'CANCEL', 'LOW_BATTERY_HEAD']);
     assert.equal(client.on(`${STATE}/alarm`).at(-1)!.text, 'ON', 'silenced alarms are still listed');
 
-    await send(client, hush, { eventId: 'co-again', eventTypeId: 'CO_ALARM', actionTimestamp: at('08:13:00') });
+    await send(hush, { eventId: 'co-again', eventTypeId: 'CO_ALARM', actionTimestamp: at('08:13:00') });
     await waitForLatest(client, `${FIRE_DEVICE}/alerts`, (m) => m.json<AlertEntry[]>()[1]?.alertstatus === 'CO_ALARM', 'the CO alarm re-activated');
-    assert.deepEqual(statuses(client), ['CANCEL', 'CO_ALARM', 'LOW_BATTERY_HEAD']);
+    assert.deepEqual(statuses(), ['CANCEL', 'CO_ALARM', 'LOW_BATTERY_HEAD']);
   });
 
   it('forgets a removed device: topics cleared, alerts tombstoned, the registry told; older messages do not bring it back', async () => {
     const client = await start();
     const [property, device, raised, notification] = [line(/^property added/), line(/device added: FIRECOALARM/), line(/^alert raised/), line(/^notification/)];
-    await send(client, property);
-    await send(client, device);
-    await send(client, raised);
+    await send(property);
+    await send(device);
+    await send(raised);
     await waitForLatest(client, `${STATE}/alarm`, (m) => m.text === 'ON', 'the property alarm ON');
-    await client.publish(`${ROOT}/device/bright_homes_flat_3/remove`, { ...stream[device]!.payload, action: 'REMOVE', uninstallationDate: at('08:30:00'), actionTimestamp: at('08:30:00') });
+    await client.publish(`${ROOT}/device/bright_homes_flat_3/remove`, { ...suite.stream[device]!.payload, action: 'REMOVE', uninstallationDate: at('08:30:00'), actionTimestamp: at('08:30:00') });
     await client.waitFor((r) => r.some((m) => m.topic === `${EVENTS}/device_removed`), 5000, 'device_removed');
     assert.deepEqual(events(client, 'device_removed').map((e) => e.data), [{ id: `homelink_device_${ALARM_SERIAL}` }]);
     await waitForLatest(client, `${FIRE_DEVICE}/alerts`, (m) => m.payload.length === 0, 'the alerts topic cleared');
@@ -82,9 +67,9 @@ describe('homelink: silences, removals, reinstallations and a bridged root', () 
     await waitForLatest(client, `${STATE}/alarm`, (m) => m.text === 'OFF', 'the property alarm OFF');
 
     // The alert and the device's ADD arriving again (older than the removal) bring back neither.
-    await send(client, raised);
-    await send(client, device);
-    await send(client, notification);
+    await send(raised);
+    await send(device);
+    await send(notification);
     await client.waitForCount(`${EVENTS}/homelink_notification`, 1);
     assert.equal(events(client, 'homelink_alert').length, 1);
     assert.equal(events(client, 'homelink_device').length, 2, 'the ADD and the REMOVE, not the late ADD');
@@ -95,11 +80,11 @@ describe('homelink: silences, removals, reinstallations and a bridged root', () 
   it('takes the same serial under a new deviceId as another installation: the old one and its alerts go', async () => {
     const client = await start();
     const [property, device, raised] = [line(/^property added/), line(/device added: FIRECOALARM/), line(/^alert raised/)];
-    await send(client, property);
-    await send(client, device);
-    await send(client, raised);
+    await send(property);
+    await send(device);
+    await send(raised);
     await waitForLatest(client, `${FIRE_DEVICE}/alerts`, (m) => m.text.includes('FIRE_ALARM'), 'the alarm listed');
-    await send(client, device, { deviceId: '0a1f5c2e-2222-4c1e-9a3b-000000000099', room: 'Landing', actionTimestamp: at('09:00:00') });
+    await send(device, { deviceId: '0a1f5c2e-2222-4c1e-9a3b-000000000099', room: 'Landing', actionTimestamp: at('09:00:00') });
     await client.waitFor((r) => r.some((m) => m.topic === `${EVENTS}/device_removed`), 5000, 'the old installation removed');
     await waitForLatest(client, `${FIRE_DEVICE}/state`, (m) => m.payload.length > 0 && m.json<{ deviceId: string }>().deviceId === '0a1f5c2e-2222-4c1e-9a3b-000000000099', 'the new installation');
     assert.deepEqual(client.on(`${FIRE_DEVICE}/state`).at(-1)!.json<{ room: string; alerts: unknown[] }>().alerts, []);
@@ -108,10 +93,10 @@ describe('homelink: silences, removals, reinstallations and a bridged root', () 
 
   it('forgets a removed property and its devices', async () => {
     const client = await start();
-    await send(client, line(/^property added/));
-    await send(client, line(/device added: FIRECOALARM/));
+    await send(line(/^property added/));
+    await send(line(/device added: FIRECOALARM/));
     await waitForLatest(client, `${FIRE_DEVICE}/state`, (m) => m.payload.length > 0, 'the device state');
-    await send(client, line(/^property removed/));
+    await send(line(/^property removed/));
     await client.waitForCount(`${EVENTS}/device_removed`, 2);
     assert.deepEqual(events(client, 'device_removed').map((e) => e.data.id).sort(), [`homelink_device_${ALARM_SERIAL}`, 'homelink_property_BRIGHT_HOMES_Flat_3']);
     for (const topic of [`${STATE}/alarm`, `${STATE}/problem`, `${STATE}/state`, `${FIRE_DEVICE}/state`, `${FIRE_DEVICE}/alerts`]) {
@@ -121,11 +106,11 @@ describe('homelink: silences, removals, reinstallations and a bridged root', () 
 
   it('reads messages bridged onto the local broker under another root', async () => {
     const client = await start({ topicRoot: 'homelink/bright_homes', statePrefix: 'site/homelink', publishIntervalMs: 0 });
-    const replay = await RuntimeProcess.run(['replay', STREAM, '--url', harness.broker.url, '--rate', '0', '--root', 'homelink/bright_homes']);
+    const replay = await RuntimeProcess.run(['replay', STREAM, '--url', suite.harness.broker.url, '--rate', '0', '--root', 'homelink/bright_homes']);
     assert.equal(replay.code, 0, replay.stderr);
     await client.waitForCount(`${EVENTS}/homelink_property`, 2);
     // Every line but the duplicate and the late copy.
-    assert.equal(events(client).length, stream.length - 2);
+    assert.equal(events(client).length, suite.stream.length - 2);
     assert.deepEqual(events(client, 'homelink_alert').map((e) => e.data.alertstatus), ['FIRE_ALARM', null, 'LOW_BATTERY_HEAD']);
     // The state topics were under the state prefix, and went with the property.
     await waitForLatest(client, 'site/homelink/BRIGHT_HOMES_Flat_3/alarm', (m) => m.payload.length === 0, 'the property\'s alarm topic cleared');
