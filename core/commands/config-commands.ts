@@ -45,31 +45,42 @@ export async function loadOrReport(args: CommandArgs, io: CommandIO): Promise<Ru
   }
 }
 
-export const validateCommand: Command = {
+/**
+ * A command that works on the configuration: it takes --config (and the override flags, unless `overrides` is
+ * false) and no positionals, and runs only once the configuration loaded; one with problems exits 2.
+ */
+export function configCommand(spec: Pick<Command, 'name' | 'summary' | 'usage'> & { overrides?: boolean; run(config: RuntimeConfig, io: CommandIO): Promise<number> }): Command {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    usage: spec.usage,
+    options: spec.overrides === false ? CONFIG_OPTION : { ...CONFIG_OPTION, ...OVERRIDE_FLAGS },
+    positionals: 0,
+    async run(args, io) {
+      const config = await loadOrReport(args, io);
+      return config ? spec.run(config, io) : EXIT.usage;
+    },
+  };
+}
+
+export const validateCommand = configCommand({
   name: 'validate',
   summary: 'check a configuration file and list every problem in it',
   usage: 'switchboard validate [--config FILE]',
-  options: CONFIG_OPTION,
-  positionals: 0,
-  async run(args, io) {
-    const config = await loadOrReport(args, io);
-    if (!config) return EXIT.usage;
+  overrides: false,
+  async run(config, io) {
     const connections = Object.keys(config.connections).join(', ');
     const plugins = config.plugins.map((p) => `${p.name} ${p.definition.version}`).join(', ') || 'none';
     write(io.stdout, `${config.file} is valid.\n  connections: ${connections}\n  plugins: ${plugins}${config.disabled.length ? `\n  disabled: ${config.disabled.join(', ')}` : ''}`);
     return EXIT.ok;
   },
-};
+});
 
-export const printConfigCommand: Command = {
+export const printConfigCommand = configCommand({
   name: 'print-config',
   summary: 'print the resolved configuration (defaults, environment and flags applied; secrets [redacted])',
   usage: 'switchboard print-config [--config FILE]',
-  options: { ...CONFIG_OPTION, ...OVERRIDE_FLAGS },
-  positionals: 0,
-  async run(args, io) {
-    const config = await loadOrReport(args, io);
-    if (!config) return EXIT.usage;
+  async run(config, io) {
     const core = redact(coreSchema, config.core) as Record<string, unknown> & { connections: Record<string, { url: string }> };
     // Credentials written into a URL (mqtt://user:password@host) are secrets too.
     for (const connection of Object.values(core.connections)) connection.url = redactUrl(connection.url);
@@ -84,4 +95,4 @@ export const printConfigCommand: Command = {
     write(io.stdout, JSON.stringify({ ...($schema ? { $schema } : {}), ...rest, plugins }, null, 2));
     return EXIT.ok;
   },
-};
+});

@@ -2,8 +2,8 @@ import { setFlagsFromString } from 'node:v8';
 import { createRuntime } from '../container.js';
 import { createLogger } from '../logger.js';
 import { SHUTDOWN_MS } from '../runtime.js';
-import { EXIT, type Command } from './command.js';
-import { CONFIG_OPTION, loadOrReport, OVERRIDE_FLAGS } from './config-commands.js';
+import { EXIT } from './command.js';
+import { configCommand } from './config-commands.js';
 
 /**
  * A Ctrl-C under `npm start` arrives twice (the terminal signals npm and the runtime, and npm passes its
@@ -12,15 +12,11 @@ import { CONFIG_OPTION, loadOrReport, OVERRIDE_FLAGS } from './config-commands.j
  */
 export const SIGNAL_GRACE_MS = 2000;
 
-export const startCommand: Command = {
+export const startCommand = configCommand({
   name: 'start',
   summary: 'run Switchboard (SIGINT/SIGTERM stop it gracefully)',
   usage: 'switchboard start [--config FILE] [options]',
-  options: { ...CONFIG_OPTION, ...OVERRIDE_FLAGS },
-  positionals: 0,
-  async run(args, io) {
-    const config = await loadOrReport(args, io);
-    if (!config) return EXIT.usage;
+  async run(config) {
     // V8 reads these flags at each collection and compilation, so setting them before the runtime is built is enough.
     // speed: after each full collection the heap may grow by a fifth before the next one (V8's own factor, up to 4,
     // let it reach several times what is live): at 10 000 devices 215 MB resident instead of 290-340 MB, for CPU per
@@ -80,4 +76,4 @@ export const startCommand: Command = {
     // Everything is stopped and flushed: a timer or socket a plugin left open must not keep the process alive.
     process.exit(exitCode);
   },
-};
+});
