@@ -19,6 +19,15 @@ export interface SystemRecord {
 const MAX_TEXT = 255;
 const SAFE_ID = /^[A-Za-z0-9_-]+$/;
 
+export interface SystemDevicesOptions {
+  systems: StateMap<SystemRecord>;
+  topics: RetainedTopics;
+  emit: (type: string, data: unknown) => void;
+  name: (system: string) => string | null;
+  prefix: string;
+  connection: string;
+}
+
 /**
  * PlaceOS systems as devices of the shared registry (DEVICE_UPDATED / DEVICE_REMOVED bus events): one device
  * per system, named from its metadata, with one capability per module status, read from a retained JSON
@@ -27,35 +36,18 @@ const SAFE_ID = /^[A-Za-z0-9_-]+$/;
  * removed. Kept in the plugin's state, so that every device is announced again at start.
  */
 export class SystemDevices {
-  readonly #systems: StateMap<SystemRecord>;
-  readonly #topics: RetainedTopics;
-  readonly #emit: (type: string, data: unknown) => void;
-  readonly #name: (system: string) => string | null;
-  readonly #prefix: string;
-  readonly #connection: string;
+  readonly #o: SystemDevicesOptions;
   /** What was last announced per system in this run, so that a value change announces nothing. */
   readonly #announced = new Map<string, string>();
 
-  constructor(options: {
-    systems: StateMap<SystemRecord>;
-    topics: RetainedTopics;
-    emit: (type: string, data: unknown) => void;
-    name: (system: string) => string | null;
-    prefix: string;
-    connection: string;
-  }) {
-    this.#systems = options.systems;
-    this.#topics = options.topics;
-    this.#emit = options.emit;
-    this.#name = options.name;
-    this.#prefix = options.prefix;
-    this.#connection = options.connection;
+  constructor(options: SystemDevicesOptions) {
+    this.#o = options;
   }
 
   /** A status's new value; null removes it. */
   status(system: string, module: string, index: number, status: string, value: unknown): void {
     const key = capabilityKey(module, index, status);
-    const record = this.#systems.get(system) ?? { statuses: {} };
+    const record = this.#o.systems.get(system) ?? { statuses: {} };
     if (value === null || value === undefined) {
       if (!(key in record.statuses)) return;
       const { [key]: _removed, ...statuses } = record.statuses;
@@ -70,35 +62,35 @@ export class SystemDevices {
 
   /** The system's name changed: announce it again, if it is known. */
   renamed(system: string): void {
-    if (this.#systems.has(system)) this.#announce(system, this.#systems.get(system)!);
+    if (this.#o.systems.has(system)) this.#announce(system, this.#o.systems.get(system)!);
   }
 
   /** The system's metadata was removed: so are its device and state topic. */
   removed(system: string): void {
-    if (!this.#systems.delete(system)) return;
+    if (!this.#o.systems.delete(system)) return;
     this.#announced.delete(system);
-    this.#topics.delete(this.stateTopic(system));
-    this.#emit(DEVICE_REMOVED, { id: deviceId(system) });
+    this.#o.topics.delete(this.stateTopic(system));
+    this.#o.emit(DEVICE_REMOVED, { id: deviceId(system) });
   }
 
   /** At start: publishes every state topic, clears those of systems no longer known, announces every device. */
   all(): void {
     const current = new Set<string>();
-    for (const [system, record] of this.#systems) {
+    for (const [system, record] of this.#o.systems) {
       current.add(this.stateTopic(system));
-      this.#topics.set(this.stateTopic(system), stateOf(record));
+      this.#o.topics.set(this.stateTopic(system), stateOf(record));
       this.#announce(system, record);
     }
-    for (const topic of this.#topics.topics()) if (!current.has(topic)) this.#topics.delete(topic);
+    for (const topic of this.#o.topics.topics()) if (!current.has(topic)) this.#o.topics.delete(topic);
   }
 
   stateTopic(system: string): string {
-    return `${this.#prefix}/${topicLevel(system)}/state`;
+    return `${this.#o.prefix}/${topicLevel(system)}/state`;
   }
 
   #save(system: string, record: SystemRecord): void {
-    this.#systems.set(system, record);
-    this.#topics.set(this.stateTopic(system), stateOf(record));
+    this.#o.systems.set(system, record);
+    this.#o.topics.set(this.stateTopic(system), stateOf(record));
     this.#announce(system, record);
   }
 
@@ -112,17 +104,17 @@ export class SystemDevices {
     const device: Device = {
       id: deviceId(system),
       kind: 'device',
-      name: this.#name(system) ?? `PlaceOS system ${system}`,
+      name: this.#o.name(system) ?? `PlaceOS system ${system}`,
       manufacturer: 'PlaceOS',
       model: 'System',
-      connection: this.#connection,
+      connection: this.#o.connection,
       stateTopic: this.stateTopic(system),
       capabilities,
     };
     const text = JSON.stringify(device);
     if (this.#announced.get(system) === text) return;
     this.#announced.set(system, text);
-    this.#emit(DEVICE_UPDATED, device);
+    this.#o.emit(DEVICE_UPDATED, device);
   }
 }
 
