@@ -3,7 +3,7 @@ import { Bus, type BusEvent } from './bus.js';
 import type { Connection, PublishExtra, SubscriptionOptions } from './connection.js';
 import { guardEvent, guardMessage, throughGuards } from './guards.js';
 import { setTextGuard, type Logger } from './logger.js';
-import { InboundMessage, type Completion, type QoS } from './message.js';
+import { InboundMessage, type Completion, type OutboundMessage, type QoS } from './message.js';
 import type { CounterCell, HistogramCell } from './metric-cells.js';
 import type { Metrics } from './metrics.js';
 import type { Guard, Publisher, TopicHandler, Transform } from './plugin.js';
@@ -60,13 +60,11 @@ interface TransformEntry {
 }
 
 /** How the core publishes: QoS and retain default to the connection's; `durable`, `properties` and `onDone`: see Connection.publish. */
-export interface CorePublishOptions extends PublishExtra {
+export interface CorePublishOptions extends PublishExtra, Pick<OutboundMessage, 'event'> {
   qos?: QoS;
   retain?: boolean;
   /** False: kept in memory only while in flight (values their owner publishes again after a restart). */
   durable?: boolean;
-  /** The bus event the message publishes (see OutboundMessage.event). */
-  event?: BusEvent;
 }
 
 interface GuardEntry {
