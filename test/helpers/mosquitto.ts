@@ -57,15 +57,10 @@ export class Mosquitto {
   static async start(options: MosquittoOptions = {}): Promise<Mosquitto> {
     const dir = await tempDir('switchboard-mosquitto-');
     const broker = new Mosquitto(await freePort(), dir.path, dir.remove, options);
-    try {
+    return startOrClose(broker, async () => {
       await mkdir(broker.dataDir);
       await writeFile(broker.configFile, broker.#config());
-      await broker.start();
-    } catch (err) {
-      await broker.close();
-      throw err;
-    }
-    return broker;
+    });
   }
 
   get url(): string {
@@ -153,6 +148,18 @@ export function accepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** Prepares and starts a new broker; if either fails, closes it (which removes its directory) and rethrows. */
+export async function startOrClose<B extends { start(): Promise<void>; close(): Promise<void> }>(broker: B, prepare: () => Promise<void>): Promise<B> {
+  try {
+    await prepare();
+    await broker.start();
+  } catch (err) {
+    await broker.close();
+    throw err;
+  }
+  return broker;
 }
 
 /**

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './broker.js';
-import { BrokerProcess } from './mosquitto.js';
+import { BrokerProcess, startOrClose } from './mosquitto.js';
 import { tempDir } from './paths.js';
 
 const run = promisify(execFile);
@@ -86,14 +86,7 @@ export class RabbitMQ {
   static async start(options: RabbitMQOptions = {}): Promise<RabbitMQ> {
     const dir = await tempDir('switchboard-rabbitmq-');
     const broker = new RabbitMQ(await freePort(), dir.path, dir.remove, { dist: await freePort(), epmd: await freePort() }, options);
-    try {
-      await broker.#writeConfig();
-      await broker.start();
-    } catch (err) {
-      await broker.close();
-      throw err;
-    }
-    return broker;
+    return startOrClose(broker, () => broker.#writeConfig());
   }
 
   get url(): string {
