@@ -62,13 +62,14 @@ export class Forwarder {
     this.#ctx.onStop(() => void (this.#stopping = true));
   }
 
-  /** Distinct subscription filters of one way's lines on their source side, each at the highest QoS of its lines, in config order. */
+  /**
+   * Distinct subscription filters of one way's lines on their source side, in config order, each at the QoS of its last
+   * line: mosquitto subscribes once per line, and a second subscription to the same filter replaces the first.
+   */
   #filters(way: Way): Map<string, QoS> {
     const filters = new Map<string, QoS>();
     for (const t of this.#topics) {
-      if (!carries(t, way)) continue;
-      const filter = way === 'out' ? t.localTopic : t.remoteTopic;
-      filters.set(filter, Math.max(filters.get(filter) ?? 0, t.qos) as QoS);
+      if (carries(t, way)) filters.set(way === 'out' ? t.localTopic : t.remoteTopic, t.qos);
     }
     return filters;
   }
