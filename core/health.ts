@@ -14,7 +14,8 @@ export interface HealthReport {
   problems: string[];
   connections: Record<string, Omit<ConnectionStatus, 'clientId'>>;
   plugins: Record<string, PluginStatus>;
-  state: { dir: string; writable: boolean; error?: string };
+  /** `lost`: what was missing at start (the log line of each); the state is as complete as it can be, so not a problem. */
+  state: { dir: string; writable: boolean; error?: string; lost?: string[] };
 }
 
 /** What GET /healthz reports: healthy while running with every connection up, every plugin running and state being written. */
@@ -52,7 +53,12 @@ export class Health {
       problems,
       connections,
       plugins,
-      state: { dir: this.#state.dir, writable: !degraded, ...(degraded ? { error: degraded.message } : {}) },
+      state: {
+        dir: this.#state.dir,
+        writable: !degraded,
+        ...(degraded ? { error: degraded.message } : {}),
+        ...(this.#state.missing.length > 0 ? { lost: this.#state.missing.map((m) => m.message) } : {}),
+      },
     };
   }
 }

@@ -32,6 +32,7 @@ export class Metrics {
   readonly stateCommits = this.#cells('state_commits_total', 'Group commits written to the state log', []);
   readonly stateWriteErrors = this.#cells('state_write_errors_total', 'Failed writes of the state log', []);
   readonly stateDegraded = this.#gauge('state_degraded', '1 while state cannot be written to disk', []);
+  readonly stateMissingFiles = this.#gauge('state_missing_files', '1 when a state file was missing at start and what it held is lost: the snapshot, the log after it, or all of them', ['file']);
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });

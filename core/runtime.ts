@@ -148,7 +148,7 @@ export class Runtime {
     // Bounded: with the disk failing, what is not durable stays unacknowledged and the broker redelivers it.
     await Promise.race([this.#state.flushed(), new Promise((r) => setTimeout(r, Math.max(0, deadline - 500 - Date.now())).unref())]);
     await Promise.all(connections.map((c) => c.stop(deadline - 500)));
-    await this.#state.close();
+    await this.#state.close(deadline);
     await this.#broker.stop();
     await this.#http.stop();
     this.#health.phase = 'stopped';

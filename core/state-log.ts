@@ -1,8 +1,8 @@
-import { open, readFile, readdir, type FileHandle } from 'node:fs/promises';
+import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import type { Logger } from './logger.js';
 import { StateError } from './state-error.js';
+import { fileLines, frame, unframe } from './state-frame.js';
 
 /** One change in a commit: the key's new value, or none when the key was deleted. */
 export type LogRecord = [namespace: string, key: string, value?: unknown];
@@ -95,64 +95,52 @@ export function encodeCommit(records: LogRecord[], valueJson: ValueJson): string
 
 /** Applies the commits of the log at `path` to `maps`; false when there is no such log. A torn last commit is cut off. */
 export async function replayLog(path: string, maps: Map<string, Map<string, unknown>>, log: Logger): Promise<boolean> {
-  let data: Buffer;
+  let file: FileHandle;
   try {
-    data = await readFile(path);
+    file = await open(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw new StateError(`cannot read ${path}: ${(err as Error).message}`);
   }
-  let offset = 0;
-  let commits = 0;
-  let good = 0;
-  while (offset < data.length) {
-    const end = data.indexOf(0x0a, offset);
-    if (end < 0) break;
-    const records = parseLine(data.subarray(offset, end));
-    if (records) {
-      for (const [namespace, key, ...value] of records) {
-        let map = maps.get(namespace);
-        if (!map) maps.set(namespace, (map = new Map()));
-        if (value.length > 0) map.set(key, value[0]);
-        else map.delete(key);
-      }
-      commits++;
-      good = end + 1;
-    } else {
-      // Damaged in the middle (a crash only ever tears the last line): later commits still hold the newest values of their keys.
-      log.error({ path, offset }, 'skipped a damaged commit in the state log; the values it changed may be older than they were');
-    }
-    offset = end + 1;
-  }
-  if (good < data.length) {
-    log.warn({ path, bytes: data.length - good, commits }, 'dropped an incomplete commit at the end of the state log (the process stopped while writing it)');
-    const file = await open(path, 'r+').catch(() => null);
-    await file?.truncate(good).catch(() => undefined);
-    await file?.close();
-  }
-  log.debug({ path, commits }, 'state log replayed');
-  return true;
-}
-
-/** One commit as written: `<crc32 of the JSON, 8 hex digits> <JSON>\n`, the JSON encoded once. */
-function frame(json: string): Buffer {
-  const length = Buffer.byteLength(json);
-  const line = Buffer.allocUnsafe(length + 10);
-  line.write(json, 9, 'utf8');
-  line.write(crc32(line.subarray(9, 9 + length)).toString(16).padStart(8, '0'), 0, 'latin1');
-  line[8] = 0x20;
-  line[length + 9] = 0x0a;
-  return line;
-}
-
-function parseLine(line: Buffer): LogRecord[] | undefined {
-  if (line.length < 10 || line[8] !== 0x20) return undefined;
-  const json = line.subarray(9);
-  if (crc32(json) !== Number.parseInt(line.toString('latin1', 0, 8), 16)) return undefined;
   try {
-    const records = JSON.parse(json.toString('utf8')) as unknown;
-    return Array.isArray(records) ? (records as LogRecord[]) : undefined;
-  } catch {
-    return undefined;
+    let commits = 0;
+    let good = 0;
+    let offset = 0;
+    const size = (await file.stat()).size;
+    for await (const { line, end } of fileLines(file)) {
+      const records = unframe(line);
+      if (Array.isArray(records)) {
+        applyRecords(records as LogRecord[], maps);
+        commits++;
+        good = end;
+      } else {
+        // Damaged in the middle (a crash only ever tears the last line): later commits still hold the newest values of their keys.
+        log.error({ path, offset }, 'skipped a damaged commit in the state log; the values it changed may be older than they were');
+      }
+      offset = end;
+    }
+    if (good < size) {
+      log.warn({ path, bytes: size - good, commits }, 'dropped an incomplete commit at the end of the state log (the process stopped while writing it)');
+      const writable = await open(path, 'r+').catch(() => null);
+      await writable?.truncate(good).catch(() => undefined);
+      await writable?.close();
+    }
+    log.debug({ path, commits }, 'state log replayed');
+    return true;
+  } catch (err) {
+    throw new StateError(`cannot read ${path}: ${(err as Error).message}`);
+  } finally {
+    await file.close().catch(() => undefined);
+  }
+}
+
+/** Sets (or with no value, deletes) each record's key. */
+export function applyRecords(records: LogRecord[], maps: Map<string, Map<string, unknown>>): void {
+  for (const record of records) {
+    const [namespace, key] = record;
+    let map = maps.get(namespace);
+    if (!map) maps.set(namespace, (map = new Map()));
+    if (record.length > 2) map.set(key, record[2]);
+    else map.delete(key);
   }
 }

@@ -5,14 +5,14 @@ import { StateError } from './state-error.js';
 import { StateLock } from './state-lock.js';
 import { LogFile, encodeCommit, type LogRecord } from './state-log.js';
 import { StateMap } from './state-map.js';
-import { recoverState } from './state-recovery.js';
-import { removeStaleFiles, snapshotJson, writeSnapshot } from './state-snapshot.js';
+import { recoverState, type Recovered } from './state-recovery.js';
+import { removeStaleFiles, writeSnapshot } from './state-snapshot.js';
 
 export interface StateStoreOptions {
   dir: string;
   /** fdatasync each commit: survives power loss, not only a killed process. */
   fsync: boolean;
-  /** Rewrite the snapshot and start a new log once the log is this large. */
+  /** Rewrite the snapshot and start a new log once the log is this large (or as large as the last snapshot, if larger). */
   compactBytes: number;
 }
 
@@ -66,6 +66,9 @@ export class StateStore {
   #retryTimer: NodeJS.Timeout | null = null;
   #retryDelay = RETRY_MIN_MS;
   #closed = false;
+  /** When close() must be done: a snapshot still being written then is given up (the logs hold everything). */
+  #closeBy = Infinity;
+  #missing: Recovered['missing'] = [];
 
   constructor(opts: StateStoreOptions, log: Logger, metrics: Metrics) {
     this.#opts = opts;
@@ -88,6 +91,11 @@ export class StateStore {
     return this.#durable;
   }
 
+  /** State files that were missing at start (what they held is lost), each with the line logged about it. */
+  get missing(): Recovered['missing'] {
+    return this.#missing;
+  }
+
   /** Why state is not being written, or null when it is. */
   get degraded(): Error | null {
     return this.#degraded;
@@ -101,7 +109,9 @@ export class StateStore {
     }
     const recovered = await recoverState(this.#opts.dir, this.#maps, this.#log);
     this.#gen = recovered.gen;
-    this.#snapshotBytes = recovered.snapshotChars;
+    this.#snapshotBytes = recovered.snapshotBytes;
+    this.#missing = recovered.missing;
+    for (const { file } of recovered.missing) this.#metrics.stateMissingFiles.labels({ file }).set(1);
     try {
       await this.#openLog();
     } catch (err) {
@@ -136,15 +146,20 @@ export class StateStore {
     this.#commitListeners.push(listener);
   }
 
-  /** Writes what is pending and a fresh snapshot, then releases the state directory. */
-  async close(): Promise<void> {
+  /**
+   * Writes what is pending and, when the log has grown by a quarter of the snapshot since it was written, a
+   * fresh snapshot, then releases the state directory. A snapshot not finished by `deadline` (ms since the
+   * epoch) is given up: the logs hold everything, the next start replays them.
+   */
+  async close(deadline = Infinity): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closeBy = deadline;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     while (this.#flushing) await this.#flushing;
     if (this.#dirty.size > 0) await this.#flush();
     if (this.#compacting) await this.#compacting;
-    if (!this.#degraded && this.#wal) {
+    if (!this.#degraded && this.#wal && (this.#snapshotBytes === 0 || this.#wal.bytes > this.#snapshotBytes / 4)) {
       try {
         await this.#startCompaction();
         await this.#compacting;
@@ -199,8 +214,9 @@ export class StateStore {
       this.#metrics.stateCommits.labels().inc();
       if (this.#degraded) this.#leaveDegraded();
       this.#durable = upTo;
-      // Relative to the snapshot's size too, so that the cost of rewriting the state stays in proportion to what is written.
-      if (!this.#compacting && this.#wal.bytes > Math.max(this.#opts.compactBytes, 2 * this.#snapshotBytes)) await this.#startCompaction();
+      // Relative to the snapshot's size too, so that rewriting the state costs in proportion to what is written,
+      // and a start replays at most about twice the snapshot.
+      if (!this.#compacting && this.#wal.bytes > Math.max(this.#opts.compactBytes, this.#snapshotBytes)) await this.#startCompaction();
     } catch (err) {
       for (const [namespace, key] of records) this.#markDirty(namespace, key);
       this.#enterDegraded(err as Error);
@@ -231,32 +247,55 @@ export class StateStore {
   };
 
   /**
-   * Compaction without stopping commits: the next log is opened and the snapshot built (synchronously, so
-   * it holds exactly what the logs so far hold), commits go to the new log from then on, and the snapshot is
-   * written in the background. Until it is renamed into place, recovery replays the old snapshot and every
-   * log after it; once it is, the older logs are deleted.
+   * Compaction without stopping commits: the next log is opened and commits go to it from then on, and the
+   * snapshot is written in the background a line at a time (writeSnapshot says why values changed meanwhile
+   * are safe), put in place only once everything it holds is durable. Until it is renamed into place,
+   * recovery replays the old snapshot and every log after it; once it is, the older logs are deleted.
    */
   async #startCompaction(): Promise<void> {
     const gen = this.#gen + 1;
     const next = await LogFile.open(this.#opts.dir, gen, 'create');
-    const json = snapshotJson(this.#maps, gen, this.#valueJson);
-    this.#snapshotBytes = json.length;
     const previous = this.#wal;
     this.#wal = next;
     this.#gen = gen;
-    this.#compacting = this.#writeSnapshot(gen, json, previous).finally(() => {
+    this.#compacting = this.#compact(gen, previous).finally(() => {
       this.#compacting = null;
     });
   }
 
-  async #writeSnapshot(gen: number, json: string, previous: LogFile | null): Promise<void> {
+  async #compact(gen: number, previous: LogFile | null): Promise<void> {
     await previous?.close();
+    const started = performance.now();
     try {
-      await writeSnapshot(this.#opts.dir, json, this.#opts.fsync);
+      const bytes = await writeSnapshot({
+        dir: this.#opts.dir,
+        maps: this.#maps,
+        gen,
+        valueJson: this.#valueJson,
+        fsync: this.#opts.fsync,
+        stopped: () => Date.now() > this.#closeBy,
+        beforeRename: () => this.#untilDurable(this.#seq),
+      });
+      this.#snapshotBytes = bytes;
       await removeStaleFiles(this.#opts.dir, gen, false);
+      this.#log.debug({ gen, bytes, ms: Math.round(performance.now() - started) }, 'state snapshot written');
     } catch (err) {
+      if (Date.now() > this.#closeBy) {
+        this.#log.warn({ dir: this.#opts.dir }, 'the state snapshot was not finished by the stop deadline: the logs are kept and replayed at the next start');
+        return;
+      }
       this.#metrics.stateWriteErrors.labels().inc();
       this.#log.error({ err, dir: this.#opts.dir }, 'could not write a state snapshot: the logs are kept (and replayed at start), and the next compaction tries again');
+    }
+  }
+
+  /** Resolves once the changes up to `seq` are on disk; rejects when the disk refuses them. */
+  async #untilDurable(seq: number): Promise<void> {
+    while (this.#durable < seq) {
+      if (this.#degraded) throw new Error(`state cannot be written: ${this.#degraded.message}`);
+      if (this.#flushing) await this.#flushing;
+      else if (this.#dirty.size > 0) await this.#flush();
+      else throw new Error('changes are neither on disk nor pending');
     }
   }
 

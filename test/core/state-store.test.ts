@@ -174,6 +174,37 @@ describe('StateStore', () => {
     await assert.rejects(store.open(), (err: Error) => err instanceof StateError && /is not a Switchboard state snapshot/.test(err.message) && /move it away/.test(err.message));
   });
 
+  it('reads a snapshot in the earlier format (one JSON object) and writes the line format from then on', async () => {
+    const v1 = { format: 1, gen: 3, savedAt: '2026-01-01T00:00:00.000Z', namespaces: { n: [['a', { x: 1 }], ['b', 'two']] } };
+    await writeFile(join(dir.path, 'state.json'), JSON.stringify(v1));
+    const { store } = await openStore();
+    assert.deepEqual([...store.namespace('n')], [['a', { x: 1 }], ['b', 'two']]);
+    store.namespace<string>('n').set('c', 'three');
+    await store.close();
+    const lines = (await readFile(join(dir.path, 'state.json'), 'utf8')).trimEnd().split('\n');
+    assert.match(lines[0]!, /^[0-9a-f]{8} \{"format":2,"gen":4,/);
+    assert.equal(lines.at(-1)!.slice(9), '{"end":true,"records":3}');
+    const { store: again } = await openStore();
+    assert.deepEqual([...again.namespace('n')], [['a', { x: 1 }], ['b', 'two'], ['c', 'three']]);
+  });
+
+  it('refuses a snapshot that is cut short or damaged, naming it', async () => {
+    const { store } = await openStore();
+    const n = store.namespace<string>('n');
+    for (let i = 0; i < 2000; i++) n.set(`k${i}`, 'v'.repeat(200));
+    await store.close();
+    const snapshot = await readFile(join(dir.path, 'state.json'));
+    assert.ok(snapshot.toString('latin1').split('\n').length > 3, 'written in several lines');
+    for (const [what, damaged] of [
+      ['cut short', snapshot.subarray(0, snapshot.lastIndexOf('\n', snapshot.length - 2) + 1)],
+      ['a damaged line', Buffer.concat([snapshot.subarray(0, 200), Buffer.from('X'), snapshot.subarray(201)])],
+    ] as const) {
+      await writeFile(join(dir.path, 'state.json'), damaged);
+      const broken = new StateStore({ dir: dir.path, fsync: false, compactBytes: 1 << 20 }, createLogger('silent'), new Metrics(false));
+      await assert.rejects(broken.open(), (err: Error) => err instanceof StateError && err.message.includes(`${join(dir.path, 'state.json')} is not a whole Switchboard state snapshot (${what}`) && /move it away/.test(err.message));
+    }
+  });
+
   it('compacts into one snapshot and one log without losing anything', async () => {
     const { store, metrics } = await openStore(dir.path, { compactBytes: 300 });
     const ns = store.namespace<{ i: number; pad: string }>('bulk');
@@ -198,6 +229,48 @@ describe('StateStore', () => {
     assert.notEqual(files[0], 'state.0.wal', 'compaction happened');
     const { store: reopened } = await openStore();
     assert.deepEqual([...reopened.namespace('bulk')], expected);
+  });
+
+  it('recovers every durable change from a crash at any moment of a snapshot written while commits go on', async function () {
+    this.timeout(30000);
+    const { store } = await openStore(dir.path, { compactBytes: 65536 });
+    const ns = store.namespace<{ v: number; pad: string }>('n');
+    const keys = 3000;
+    const version = new Array<number>(keys).fill(0);
+    const pad = 'p'.repeat(150);
+    const change = (i: number): void => {
+      version[i]!++;
+      if (version[i]! % 7 === 0) ns.delete(`k${i}`);
+      else ns.set(`k${i}`, { v: version[i]!, pad });
+    };
+    for (let i = 0; i < keys; i++) change(i);
+    await store.flushed();
+    for (let round = 0; round < 12; round++) {
+      // A burst of changes the snapshot being written may or may not see; then a crash copy taken while more go on.
+      for (let j = 0; j < 500; j++) change((round * 997 + j * 31) % keys);
+      await store.flushed();
+      const durable = [...version];
+      const copying = crashCopy(`round${round}`);
+      for (let j = 0; j < 200; j++) change((round * 13 + j * 17) % keys);
+      const copy = await copying;
+      const after = [...version];
+      await store.flushed();
+      const recovered = new StateStore({ dir: copy, fsync: false, compactBytes: 65536 }, createLogger('silent'), new Metrics(false));
+      await recovered.open();
+      const got = recovered.namespace<{ v: number }>('n');
+      for (let i = 0; i < keys; i++) {
+        const value = got.get(`k${i}`);
+        if (value === undefined) {
+          // Deleted at some version between the durable one and the last.
+          const deleted = Array.from({ length: after[i]! - durable[i]! + 1 }, (_, k) => durable[i]! + k).some((v) => v % 7 === 0);
+          assert.ok(deleted, `round ${round}: k${i} lost (durable version ${durable[i]})`);
+        } else {
+          assert.ok(value.v >= durable[i]! && value.v <= after[i]!, `round ${round}: k${i} at version ${value.v}, durable ${durable[i]}, latest ${after[i]}`);
+        }
+      }
+      await recovered.close();
+      await rm(copy, { recursive: true, force: true });
+    }
   });
 
   it('counts changes (seq), commits them in one write per turn (durableSeq) and tells waiters and listeners', async () => {
@@ -258,7 +331,7 @@ describe('StateStore', () => {
     assert.ok(!(await readdir(dir.path)).includes('state.lock'), 'released at close');
   });
 
-  it('says at start when the snapshot or its log is missing, and what that loses', async () => {
+  it('says at start when the snapshot or its log is missing, and what that loses, in a warning and a gauge', async () => {
     const first = await openStore();
     first.store.namespace<string>('n').set('in-snapshot', 'x');
     await first.store.close();
@@ -269,24 +342,42 @@ describe('StateStore', () => {
     const names = (await readdir(dir.path)).sort();
     const log = names.find((n) => /^state\.\d+\.wal$/.test(n))!;
     assert.ok(log && names.includes('state.json'), names.join(', '));
+    const missingGauge = async (metrics: Metrics, file: string): Promise<number | undefined> => (await metrics.stateMissingFiles.get()).values.find((v) => v.labels.file === file)?.value;
 
     const noLog = await crashCopy('no-log');
     await rm(join(noLog, log));
     const a = await openStore(noLog);
-    const missingLog = a.logs.find((l) => l.level === 'error' && /state log .* is missing/.test(l.msg));
+    const missingLog = a.logs.find((l) => l.level === 'warn' && /state log .* is missing/.test(l.msg));
     assert.ok(missingLog, 'a missing log is reported');
     assert.equal(missingLog.msg, `the state log ${join(noLog, log)} is missing: the state is as the snapshot saved it, and changes made after the snapshot are lost`);
+    assert.deepEqual(a.store.missing.map((m) => m.file), ['log']);
+    assert.equal(await missingGauge(a.metrics, 'log'), 1);
+    assert.equal(a.store.namespace<string>('n').get('in-snapshot'), 'x', 'what the snapshot holds is kept');
 
     const noSnapshot = await crashCopy('no-snapshot');
     await rm(join(noSnapshot, 'state.json'));
     const b = await openStore(noSnapshot);
-    const missingSnapshot = b.logs.find((l) => l.level === 'error' && /snapshot .* is missing/.test(l.msg));
+    const missingSnapshot = b.logs.find((l) => l.level === 'warn' && /snapshot .* is missing/.test(l.msg));
     assert.ok(missingSnapshot, 'a missing snapshot is reported');
     assert.match(missingSnapshot.msg, /^the state snapshot .*state\.json is missing: only the changes in the logs after it are recovered/);
+    assert.deepEqual(b.store.missing.map((m) => m.file), ['snapshot']);
+    assert.equal(await missingGauge(b.metrics, 'snapshot'), 1);
+    assert.equal(await missingGauge(b.metrics, 'log'), undefined);
+
+    // Both gone after a crash (the lock it left says the directory was in use).
+    const none = await crashCopy('none');
+    for (const name of await readdir(none)) if (name !== 'state.lock') await rm(join(none, name));
+    await writeFile(join(none, 'state.lock'), String(spawnSync(process.execPath, ['-e', '']).pid));
+    const c = await openStore(none);
+    const missingAll = c.logs.find((l) => l.level === 'warn' && /snapshot and logs .* are missing/.test(l.msg));
+    assert.ok(missingAll, `both missing are reported; logs: ${JSON.stringify(c.logs.map((l) => l.msg))}`);
+    assert.equal(missingAll.msg, `the state snapshot and logs in ${none} are missing, though an earlier run used it (state.lock left): starting with empty state, and every alert, device and stored message is lost`);
+    assert.equal(await missingGauge(c.metrics, 'all'), 1);
 
     const fresh = await openStore(join(dir.path, 'fresh'));
-    assert.ok(!fresh.logs.some((l) => l.level === 'error'), 'a new state directory is not a problem');
+    assert.ok(!fresh.logs.some((l) => l.level === 'warn' || l.level === 'error'), 'a new state directory is not a problem');
     assert.ok(fresh.logs.some((l) => l.msg === 'no state yet: starting empty'));
+    assert.deepEqual(fresh.store.missing, []);
   });
 
   it('takes over a lock whose process has exited but is not reaped yet (a zombie)', async function () {

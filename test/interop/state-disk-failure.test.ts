@@ -14,9 +14,6 @@ const ROOT = 'landlord';
 const PROPERTY = 'DISK_HOME';
 const ALERTS_NS = 'plugin/homelink/alerts';
 
-interface Snapshot {
-  namespaces: Record<string, [string, unknown][]>;
-}
 
 /** A HomeLINK alert raised on device `serial` at `second` seconds past 10:00. */
 function raise(eventId: string, serial: string, second: number): { topic: string; body: string } {
@@ -30,9 +27,10 @@ function eventIdOf(message: { body: string }): string {
   return `${eventId}@${actionTimestamp}`;
 }
 
+/** The alerts a snapshot lists: its lines after the header are `<crc> [[namespace, key, value], ...]`. */
 function listedAlerts(snapshot: Buffer): string[] {
-  const parsed = JSON.parse(snapshot.toString('utf8')) as Snapshot;
-  return (parsed.namespaces[ALERTS_NS] ?? []).map(([key]) => key).sort();
+  const records = snapshot.toString('utf8').trimEnd().split('\n').slice(1).map((line) => JSON.parse(line.slice(9)) as unknown).filter(Array.isArray) as [string, string][][];
+  return records.flat().filter(([namespace]) => namespace === ALERTS_NS).map(([, key]) => key).sort();
 }
 
 describe('faults: the state disk fails under a running runtime (mosquitto)', () => {
