@@ -39,6 +39,8 @@ export async function clientOptions(c: ConnectionConfig, parts: ClientParts, log
     incomingStore: parts.incomingStore,
     outgoingStore: parts.outgoingStore,
     messageIdProvider: parts.messageIdProvider,
+    // Else mqtt-packet keeps a Buffer for every message id (65 536 of them, about 7 MB of heap) to save two bytes' allocation per packet.
+    writeCache: false,
   };
   // mqtt.js logs a dozen times per packet through `debug`, which gathers its arguments into an array even when off:
   // a sixth of what a message allocated. Its own logger stays for whoever turns it on (DEBUG=mqttjs*).

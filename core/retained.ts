@@ -19,7 +19,8 @@ type Publish = (topic: string, payload: unknown, qos: QoS, retain: boolean) => v
  */
 export class RetainedTopics {
   readonly #published: StateMap<string>;
-  readonly #sentThisRun = new Set<string>();
+  /** Topics published by an earlier run and not yet in this one: the only ones not sent in this run, which keeps this set small. */
+  readonly #earlierRun: Set<string>;
   readonly #pending = new Map<string, unknown>();
   readonly #forced = new Set<string>();
   readonly #publish: Publish;
@@ -31,6 +32,7 @@ export class RetainedTopics {
 
   constructor(published: StateMap<string>, publish: Publish, qos: QoS, retain: boolean, intervalMs: number, log: Logger) {
     this.#published = published;
+    this.#earlierRun = new Set(published.keys());
     this.#publish = publish;
     this.#qos = qos;
     this.#retain = retain;
@@ -85,17 +87,17 @@ export class RetainedTopics {
   #update(topic: string, payload: unknown): void {
     const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
     const digest = createHash('sha1').update(body).digest('base64');
-    if (!this.#forced.has(topic) && this.#sentThisRun.has(topic) && this.#published.get(topic) === digest) return;
+    if (!this.#forced.has(topic) && !this.#earlierRun.has(topic) && this.#published.get(topic) === digest) return;
     // Recorded in the same turn as the publish stores its packet, so both are in one commit.
     this.#published.set(topic, digest);
-    this.#sentThisRun.add(topic);
+    this.#earlierRun.delete(topic);
     this.#publish(topic, body, this.#qos, this.#retain);
   }
 
   #clear(topic: string): void {
-    if (!this.#published.has(topic) && !this.#sentThisRun.has(topic)) return;
+    if (!this.#published.has(topic)) return;
     this.#published.delete(topic);
-    this.#sentThisRun.delete(topic);
+    this.#earlierRun.delete(topic);
     // Retained even when values are not: it also removes whatever an earlier retained value left on the broker.
     this.#publish(topic, '', this.#qos, true);
   }

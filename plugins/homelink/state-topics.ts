@@ -10,9 +10,23 @@ export type DeviceLeaf = 'state' | 'alerts' | 'event';
 export type PropertyLeaf = 'state' | 'alarm' | 'problem';
 const PROPERTY_LEAVES: readonly PropertyLeaf[] = ['state', 'alarm', 'problem'];
 
-/** A value serialized when it is published, so that marking a topic changed costs nothing per message. */
-interface LazyJson {
-  toJSON(): unknown;
+/**
+ * A value serialized when it is published, so that marking a topic changed costs nothing per message. Made
+ * afresh each time (it lives only until the next flush) rather than kept per device: at 100 000 devices a
+ * kept pair of closures per device was tens of megabytes.
+ */
+class LazyJson {
+  readonly #build: (id: string) => unknown;
+  readonly #id: string;
+
+  constructor(build: (id: string) => unknown, id: string) {
+    this.#build = build;
+    this.#id = id;
+  }
+
+  toJSON(): unknown {
+    return this.#build(this.#id);
+  }
 }
 
 export interface StateTopicsDeps {
@@ -42,8 +56,9 @@ export class StateTopics {
   readonly #unsafeIds: { inc(): void };
   readonly #id: (id: string) => string;
   readonly #levels = new Map<string, string>();
-  readonly #deviceViews = new Map<string, { state: LazyJson; alerts: LazyJson }>();
-  readonly #propertyViews = new Map<string, LazyJson>();
+  readonly #deviceState = (serial: string): unknown => this.#deviceStateOf(serial);
+  readonly #deviceAlerts = (serial: string): unknown => this.#alertList(serial);
+  readonly #propertyState = (reference: string): unknown => this.#propertyStateOf(reference);
 
   constructor(deps: StateTopicsDeps) {
     this.#retained = deps.retained;
@@ -67,21 +82,14 @@ export class StateTopics {
   device(serial: string): void {
     const device = this.#registry.device(serial);
     if (!device) return;
-    let views = this.#deviceViews.get(serial);
-    if (!views) {
-      views = { state: { toJSON: () => this.#deviceState(serial) }, alerts: { toJSON: () => this.#alertList(serial) } };
-      this.#deviceViews.set(serial, views);
-    }
-    this.#retained.set(this.deviceTopic(device, 'state'), views.state);
-    this.#retained.set(this.deviceTopic(device, 'alerts'), views.alerts);
+    this.#retained.set(this.deviceTopic(device, 'state'), new LazyJson(this.#deviceState, serial));
+    this.#retained.set(this.deviceTopic(device, 'alerts'), new LazyJson(this.#deviceAlerts, serial));
   }
 
   /** The property's alarm, problem or state may have changed (refreshed after every alert, device and property message). */
   property(reference: string): void {
     if (!this.#registry.property(reference)) return;
-    let view = this.#propertyViews.get(reference);
-    if (!view) this.#propertyViews.set(reference, (view = { toJSON: () => this.#propertyState(reference) }));
-    this.#retained.set(this.propertyTopic(reference, 'state'), view);
+    this.#retained.set(this.propertyTopic(reference, 'state'), new LazyJson(this.#propertyState, reference));
     this.#retained.set(this.propertyTopic(reference, 'alarm'), onOff(this.#alerts.countOfProperty(reference, 'alarm') > 0));
     this.#retained.set(this.propertyTopic(reference, 'problem'), onOff(this.#alerts.countOfProperty(reference, 'problem') > 0));
   }
@@ -90,13 +98,11 @@ export class StateTopics {
   removeDevice(device: DeviceRecord): void {
     this.#retained.delete(this.deviceTopic(device, 'state'));
     this.#retained.delete(this.deviceTopic(device, 'alerts'));
-    this.#deviceViews.delete(device.serial);
     this.#levels.delete(device.serial);
   }
 
   removeProperty(reference: string): void {
     for (const leaf of PROPERTY_LEAVES) this.#retained.delete(this.propertyTopic(reference, leaf));
-    this.#propertyViews.delete(reference);
   }
 
   /** Publishes every property's and device's topics from the persisted state, and clears those of earlier runs that are gone. */
@@ -109,7 +115,7 @@ export class StateTopics {
     for (const topic of this.#retained.topics()) if (!wanted.has(topic)) this.#retained.delete(topic);
   }
 
-  #deviceState(serial: string): unknown {
+  #deviceStateOf(serial: string): unknown {
     const device = this.#registry.device(serial);
     if (!device) return null;
     const readings: Record<string, number> = {};
@@ -138,7 +144,7 @@ export class StateTopics {
     return [...this.#alerts.ofDevice(serial).values()].map(alertEntry);
   }
 
-  #propertyState(reference: string): unknown {
+  #propertyStateOf(reference: string): unknown {
     const property = this.#registry.property(reference);
     if (!property) return null;
     // A summary per device in alarm: the property's whole alert list would be too large to publish on every change.
