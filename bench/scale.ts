@@ -4,6 +4,7 @@
 //
 //   node dist/bench/scale.js [--devices 10000] [--per-property 10] [--subscriptions 10000]
 //                            [--max-rss-mb 150] [--in-flight 100] [--quiet-seconds 15]
+//                            [--node-args="--cpu-prof --cpu-prof-dir=prof"]
 //
 // The runtime runs as a child process (`switchboard start`), as users run it, so that its memory is its
 // own: the broker (aedes) and the client feeding it live in this process. Its numbers come from its
@@ -33,6 +34,8 @@ const { values: opts } = parseArgs({
     'max-rss-mb': { type: 'string', default: '150' },
     'in-flight': { type: 'string', default: '100' },
     'quiet-seconds': { type: 'string', default: '15' },
+    // Flags for the runtime's node, to profile it: --cpu-prof, --heap-prof, --heapsnapshot-signal=SIGUSR2.
+    'node-args': { type: 'string', default: '' },
   },
 });
 const DEVICES = Number(opts.devices);
@@ -46,6 +49,7 @@ const IN_FLIGHT = Number(opts['in-flight']);
  * only when its memory reducer runs, at the earliest 8 s after a full collection; it has been seen to take 30 s.
  */
 const QUIET_SECONDS = Number(opts['quiet-seconds']);
+const NODE_ARGS = opts['node-args'].split(' ').filter((arg) => arg !== '');
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' : `${(bytes / MB).toFixed(1)} MB`);
@@ -164,7 +168,7 @@ class RuntimeChild {
   readonly exited: Promise<number | null>;
 
   constructor(configFile: string) {
-    this.child = spawn(process.execPath, [CLI, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.child = spawn(process.execPath, [...NODE_ARGS, CLI, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
     this.exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.running = new Promise((resolve, reject) => {
       let partial = '';
