@@ -21,8 +21,6 @@ export interface BoardDevice {
   /** The alarm capability's details: the alerts listed against it, each with its alertstatus. */
   alerts: Record<string, unknown>[];
   condition: Condition;
-  /** Latest state published for it, null until one is. */
-  state: Record<string, unknown> | null;
   /** Its other capabilities' values, read from the state (undefined until published). */
   values: BoardValue[];
 }
@@ -50,9 +48,19 @@ export interface Board {
 interface Entry {
   device: Device;
   source: string;
-  /** The state as published; parsed only when the board is looked at, so the message path pays a map lookup. */
-  body: string | Buffer | null;
+  /** What the board shows of the latest state published (JSON of Shown), null until one is: the rest of the state is not kept. */
+  shown: string | null;
 }
+
+/** The parts of a device's state the board shows: its alarm capability's value and details, its other capabilities' values by key. */
+interface Shown {
+  alarm?: unknown;
+  details?: unknown;
+  values: Record<string, unknown>;
+}
+
+/** Devices of one kind announce the same capabilities: one shared copy of each list, up to this many lists. */
+const SHARED_CAPABILITIES = 1000;
 
 /**
  * The alarm board, fed only by what the core sees: the device registry's bus events (which device,
@@ -61,8 +69,9 @@ interface Entry {
  */
 export class AlarmBoard {
   readonly #devices = new Map<string, Entry>();
-  /** `<connection> <topic>` of each device's state topic -> device id. */
-  readonly #byTopic = new Map<string, string>();
+  /** Connection -> each device's state topic there -> device id. */
+  readonly #byTopic = new Map<string, Map<string, string>>();
+  readonly #capabilities = new Map<string, Device['capabilities']>();
 
   /** Takes a bus event; true if the board changed. */
   event(event: BusEvent): boolean {
@@ -70,11 +79,13 @@ export class AlarmBoard {
       const device = event.data as Device;
       if (!device || typeof device.id !== 'string') return false;
       const old = this.#devices.get(device.id);
-      if (old) this.#byTopic.delete(key(old.device.connection, old.device.stateTopic));
+      if (old) this.#forgetTopic(old.device);
       // Not the events capability: its list of every event type, per device, would be most of the board's memory at 100 000 devices.
-      const shown: Device = { ...device, capabilities: device.capabilities.filter((c) => c.type !== 'events') };
-      this.#devices.set(device.id, { device: shown, source: event.source, body: old?.body ?? null });
-      this.#byTopic.set(key(device.connection, device.stateTopic), device.id);
+      const shown: Device = { ...device, capabilities: this.#shared(device.capabilities.filter((c) => c.type !== 'events')) };
+      this.#devices.set(device.id, { device: shown, source: event.source, shown: old?.shown ?? null });
+      let topics = this.#byTopic.get(device.connection);
+      if (!topics) this.#byTopic.set(device.connection, (topics = new Map()));
+      topics.set(device.stateTopic, device.id);
       return true;
     }
     if (event.type === DEVICE_REMOVED) {
@@ -82,7 +93,7 @@ export class AlarmBoard {
       const old = typeof id === 'string' ? this.#devices.get(id) : undefined;
       if (!old) return false;
       this.#devices.delete(old.device.id);
-      this.#byTopic.delete(key(old.device.connection, old.device.stateTopic));
+      this.#forgetTopic(old.device);
       return true;
     }
     return false;
@@ -90,10 +101,25 @@ export class AlarmBoard {
 
   /** Takes a published message; true if it was a known device's state. */
   published(connection: string, topic: string, body: string | Buffer): boolean {
-    const id = this.#byTopic.get(key(connection, topic));
+    const id = this.#byTopic.get(connection)?.get(topic);
     if (id === undefined) return false;
-    this.#devices.get(id)!.body = body.length === 0 ? null : body;
+    const entry = this.#devices.get(id)!;
+    entry.shown = body.length === 0 ? null : shownOf(entry.device, parse(body));
     return true;
+  }
+
+  #forgetTopic(device: Device): void {
+    const topics = this.#byTopic.get(device.connection);
+    topics?.delete(device.stateTopic);
+    if (topics?.size === 0) this.#byTopic.delete(device.connection);
+  }
+
+  #shared(capabilities: Device['capabilities']): Device['capabilities'] {
+    const text = JSON.stringify(capabilities);
+    const known = this.#capabilities.get(text);
+    if (known) return known;
+    if (this.#capabilities.size < SHARED_CAPABILITIES) this.#capabilities.set(text, capabilities);
+    return capabilities;
   }
 
   /** In alarm first, then by name. */
@@ -119,12 +145,7 @@ export class AlarmBoard {
   }
 }
 
-function key(connection: string, topic: string): string {
-  return `${connection} ${topic}`;
-}
-
-function parse(body: string | Buffer | null): Record<string, unknown> | null {
-  if (body === null) return null;
+function parse(body: string | Buffer): Record<string, unknown> | null {
   try {
     const parsed = JSON.parse(body.toString()) as unknown;
     return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
@@ -133,24 +154,38 @@ function parse(body: string | Buffer | null): Record<string, unknown> | null {
   }
 }
 
+/** What the board keeps of a state: parsed again only when the board is looked at. */
+function shownOf(device: Device, state: Record<string, unknown> | null): string | null {
+  if (state === null) return null;
+  const shown: Shown = { values: Object.create(null) as Record<string, unknown> };
+  for (const c of device.capabilities) {
+    if (c.type === 'alarm') {
+      if (c.field) shown.alarm = at(state, c.field);
+      if (c.attributesField) shown.details = at(state, c.attributesField);
+    } else if (c.field !== undefined) {
+      shown.values[c.key] = at(state, c.field);
+    }
+  }
+  return JSON.stringify(shown);
+}
+
 function view(entry: Entry): BoardDevice {
   const { device } = entry;
-  const state = parse(entry.body);
-  const capability = device.capabilities.find((c) => c.type === 'alarm');
-  const value = capability?.field ? at(state, capability.field) : undefined;
-  const details = capability?.attributesField ? at(state, capability.attributesField) : undefined;
+  const shown = entry.shown === null ? null : (JSON.parse(entry.shown) as Shown);
+  const value = shown?.alarm;
+  const details = shown?.details;
   const alerts = Array.isArray(details) ? details.filter((a): a is Record<string, unknown> => a !== null && typeof a === 'object') : [];
   const alarm = value === 'ON' || value === true;
   const values = device.capabilities
     .filter((c) => c.type !== 'alarm' && c.field !== undefined)
     .map((c) => {
       const v: BoardValue = { key: c.key, name: c.name ?? c.key, type: c.type };
-      const value = at(state, c.field!);
+      const value = shown?.values[c.key];
       if (value !== undefined) v.value = value;
       if (c.unit !== undefined) v.unit = c.unit;
       return v;
     });
-  const out: BoardDevice = { id: device.id, name: device.name, kind: device.kind, source: entry.source, alarm, alerts, condition: conditionOf(alarm, alerts), state, values };
+  const out: BoardDevice = { id: device.id, name: device.name, kind: device.kind, source: entry.source, alarm, alerts, condition: conditionOf(alarm, alerts), values };
   if (device.model) out.model = device.model;
   if (device.area) out.area = device.area;
   return out;
