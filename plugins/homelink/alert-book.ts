@@ -34,7 +34,7 @@ export interface AlertChange {
   owner: AlertOwner | undefined;
 }
 
-const NO_ALERTS: ReadonlyMap<string, ListedAlert> = new Map();
+const NO_ALERTS: readonly ListedAlert[] = [];
 
 /** What a listed alert puts its device and property in: `alarm` for an ALARM-category type, else `problem`. */
 export type AlertKind = 'alarm' | 'problem';
@@ -52,7 +52,8 @@ export function kindOf(alert: Pick<ListedAlert, 'eventType'>): AlertKind {
 export class AlertBook {
   readonly #listed: StateMap<ListedAlert>;
   readonly #tombstones: RecentIds;
-  readonly #byDevice = new Map<string, Map<string, ListedAlert>>();
+  /** A device's one alert as it is (most devices list one at most), or its alerts by id: a Map per device would cost more than the alert. */
+  readonly #byDevice = new Map<string, ListedAlert | Map<string, ListedAlert>>();
   readonly #perProperty: Record<AlertKind, Map<string, number>> = { alarm: new Map(), problem: new Map() };
 
   constructor(listed: StateMap<ListedAlert>, tombstones: RecentIds) {
@@ -125,13 +126,18 @@ export class AlertBook {
   }
 
   /** The device's listed alerts, oldest first. */
-  ofDevice(device: string): ReadonlyMap<string, ListedAlert> {
-    return this.#byDevice.get(device) ?? NO_ALERTS;
+  ofDevice(device: string): readonly ListedAlert[] {
+    const listed = this.#byDevice.get(device);
+    if (listed === undefined) return NO_ALERTS;
+    return listed instanceof Map ? [...listed.values()] : [listed];
   }
 
   /** Whether the device has a listed alert of this kind (an alarm, in alarm or silenced; a problem). */
   deviceHas(device: string, kind: AlertKind): boolean {
-    for (const alert of this.ofDevice(device).values()) if (kindOf(alert) === kind) return true;
+    const listed = this.#byDevice.get(device);
+    if (listed === undefined) return false;
+    if (!(listed instanceof Map)) return kindOf(listed) === kind;
+    for (const alert of listed.values()) if (kindOf(alert) === kind) return true;
     return false;
   }
 
@@ -142,16 +148,17 @@ export class AlertBook {
 
   /** Clears the device's alerts (the device was removed); each keeps a tombstone at `at` or its own later time. */
   clearDevice(device: string, at: number): void {
-    for (const alert of [...this.ofDevice(device).values()]) {
+    for (const alert of this.ofDevice(device)) {
       this.#remove(alert);
       this.#tombstones.set(alert.eventId, Math.max(at, alert.at));
     }
   }
 
   #index(alert: ListedAlert): void {
-    let alerts = this.#byDevice.get(alert.device);
-    if (!alerts) this.#byDevice.set(alert.device, (alerts = new Map()));
-    alerts.set(alert.eventId, alert);
+    const listed = this.#byDevice.get(alert.device);
+    if (listed === undefined || (!(listed instanceof Map) && listed.eventId === alert.eventId)) this.#byDevice.set(alert.device, alert);
+    else if (listed instanceof Map) listed.set(alert.eventId, alert);
+    else this.#byDevice.set(alert.device, new Map([[listed.eventId, listed], [alert.eventId, alert]]));
     this.#count(alert, 1);
   }
 
@@ -164,9 +171,13 @@ export class AlertBook {
 
   #remove(alert: ListedAlert): void {
     this.#listed.delete(alert.eventId);
-    const alerts = this.#byDevice.get(alert.device);
-    alerts?.delete(alert.eventId);
-    if (alerts?.size === 0) this.#byDevice.delete(alert.device);
+    const listed = this.#byDevice.get(alert.device);
+    if (listed instanceof Map) {
+      listed.delete(alert.eventId);
+      if (listed.size === 1) this.#byDevice.set(alert.device, listed.values().next().value!);
+    } else if (listed?.eventId === alert.eventId) {
+      this.#byDevice.delete(alert.device);
+    }
     this.#count(alert, -1);
   }
 }

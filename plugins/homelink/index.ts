@@ -78,7 +78,7 @@ export default definePlugin({
           deviceChangedAt: (serial) => registry.device(serial)?.changedAt,
           devicesOf: (reference) => registry.devicesOf(reference),
           alertPhase: (eventId) => alerts.state(eventId).phase,
-          listedAlerts: (reference) => [...registry.devicesOf(reference)].flatMap((serial) => [...alerts.ofDevice(serial).values()]),
+          listedAlerts: (reference) => [...registry.devicesOf(reference)].flatMap((serial) => alerts.ofDevice(serial)),
         },
         handle: (type, payload) => handler.handlePayload(type, payload),
         log: ctx.log,

@@ -173,7 +173,7 @@ export class MessageHandler {
   /** HUSH, CANCEL or an alarm's STOP at a device silences its alarms; a new event of an alarm's type re-activates it. */
   #deviceEvent(m: HomelinkMessage): void {
     const input: AlertInput = { kind: 'event', eventType: m.eventType!, at: m.at! };
-    for (const eventId of [...this.#d.alerts.ofDevice(m.device!).keys()]) {
+    for (const eventId of this.#d.alerts.ofDevice(m.device!).map((a) => a.eventId)) {
       const change = this.#d.alerts.apply(eventId, input);
       if (change.step.stale) this.#d.log.debug({ eventId, event: m.eventId, eventType: m.eventType, reason: change.step.stale }, 'an event older than the alert\'s last change does not move it');
       else if (change.changed && change.owner) this.#alertsChanged(change.owner);

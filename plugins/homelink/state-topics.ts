@@ -141,7 +141,7 @@ export class StateTopics {
   }
 
   #alertList(serial: string): unknown[] {
-    return [...this.#alerts.ofDevice(serial).values()].map(alertEntry);
+    return this.#alerts.ofDevice(serial).map(alertEntry);
   }
 
   #propertyStateOf(reference: string): unknown {
@@ -151,11 +151,11 @@ export class StateTopics {
     const alerts: unknown[] = [];
     for (const serial of this.#registry.devicesOf(reference)) {
       const listed = this.#alerts.ofDevice(serial);
-      if (listed.size === 0) continue;
+      if (listed.length === 0) continue;
       const device = this.#registry.device(serial)!;
       const statuses = new Set<string>();
-      for (const alert of listed.values()) statuses.add(alert.status);
-      alerts.push({ device: serial, room: device.room, location: device.location, count: listed.size, alertstatus: [...statuses] });
+      for (const alert of listed) statuses.add(alert.status);
+      alerts.push({ device: serial, room: device.room, location: device.location, count: listed.length, alertstatus: [...statuses] });
     }
     return {
       reference: property.reference,

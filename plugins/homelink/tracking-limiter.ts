@@ -65,7 +65,7 @@ export class TrackingLimiter {
       oldestInProperty: () => {
         let oldest: ListedAlert | undefined;
         for (const serial of registry.devicesOf(property)) {
-          for (const a of alerts.ofDevice(serial).values()) if (kindOf(a) === 'problem' && (!oldest || a.at < oldest.at)) oldest = a;
+          for (const a of alerts.ofDevice(serial)) if (kindOf(a) === 'problem' && (!oldest || a.at < oldest.at)) oldest = a;
         }
         return oldest?.eventId;
       },
