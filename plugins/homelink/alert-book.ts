@@ -2,6 +2,10 @@ import type { StateMap } from '../../core/index.js';
 import { NONE, nextAlertState, type AlertInput, type AlertState, type AlertStep } from './alert-status.js';
 import { isAlarmType } from './event-types.js';
 import type { RecentIds } from './recent-ids.js';
+import { texts } from './string-pool.js';
+
+/** The fields of a listed alert that many alerts repeat: one copy of each in memory. */
+const POOLED: readonly (keyof ListedAlert)[] = ['property', 'status', 'eventType', 'severity', 'raisedDate'];
 
 /** An alert listed against a device, as persisted and published. */
 export interface ListedAlert {
@@ -59,7 +63,10 @@ export class AlertBook {
   constructor(listed: StateMap<ListedAlert>, tombstones: RecentIds) {
     this.#listed = listed;
     this.#tombstones = tombstones;
-    for (const alert of listed.values()) this.#index(alert);
+    for (const alert of listed.values()) {
+      texts.fields(alert, POOLED);
+      this.#index(alert);
+    }
   }
 
   /** How many alerts are listed. */
@@ -96,6 +103,7 @@ export class AlertBook {
       current.status = next.status;
       current.at = next.at;
       if (details) Object.assign(current, details);
+      texts.fields(current, POOLED);
       this.#count(current, 1);
       this.#listed.touch(eventId);
       return { step, changed: true, owner: current };
@@ -105,6 +113,7 @@ export class AlertBook {
       return { step, changed: true, owner: undefined };
     }
     const alert: ListedAlert = { eventId, device: owner.device, property: owner.property, status: next.status, at: next.at, eventType: null, severity: null, raisedDate: null, description: null, ...details };
+    texts.fields(alert, POOLED);
     this.#tombstones.delete(eventId);
     this.#listed.set(eventId, alert);
     this.#index(alert);

@@ -1,5 +1,6 @@
 import type { StateMap } from '../../core/index.js';
 import { text } from './homelink-message.js';
+import { texts } from './string-pool.js';
 
 export interface PropertyRecord {
   reference: string;
@@ -74,6 +75,7 @@ const PROPERTY_FIELDS: FieldSource<PropertyRecord>[] = [
 ];
 
 const NO_DEVICES: ReadonlySet<string> = new Set();
+const POOLED_DEVICE_FIELDS: readonly (keyof DeviceRecord)[] = ['property', ...DEVICE_FIELDS.map(([field]) => field)];
 
 /**
  * The properties and devices learnt from messages, persisted, with an in-memory index of each
@@ -88,7 +90,13 @@ export class Registry {
   constructor(properties: StateMap<PropertyRecord>, devices: StateMap<DeviceRecord>) {
     this.#properties = properties;
     this.#devices = devices;
-    for (const device of devices.values()) this.#index(device);
+    // Read back from state, each record has its own copy of every text: one copy of each repeated one is kept.
+    for (const device of devices.values()) {
+      texts.fields(device, POOLED_DEVICE_FIELDS);
+      for (const reading of Object.values(device.readings)) reading.unit = texts.get(reading.unit);
+      this.#index(device);
+    }
+    for (const property of properties.values()) texts.fields(property, ['displayReference']);
   }
 
   property(reference: string): PropertyRecord | undefined {
@@ -145,7 +153,7 @@ export class Registry {
     let change: Change = 'none';
     if (!device) {
       // The stable uuid is the installation's identity: taken when the device is first seen, changed only by a device message.
-      device = { serial, deviceId: text(payload.deviceId), property, propertyDisplayReference: null, model: null, modelType: null, manufacturer: null, room: null, location: null, locationNickname: null, installationDate: null, replaceByDate: null, lastTestedDate: null, readings: {}, changedAt: null };
+      device = { serial, deviceId: text(payload.deviceId), property: texts.get(property), propertyDisplayReference: null, model: null, modelType: null, manufacturer: null, room: null, location: null, locationNickname: null, installationDate: null, replaceByDate: null, lastTestedDate: null, readings: {}, changedAt: null };
       this.#index(device);
       change = 'description';
     }
@@ -179,6 +187,7 @@ export class Registry {
   /** Keeps the device's latest reading of a kind: a change of description when the kind (a capability) or its unit is new. */
   setReading(device: DeviceRecord, kind: string, reading: Reading): Change {
     const previous = Object.hasOwn(device.readings, kind) ? device.readings[kind] : undefined;
+    reading.unit = texts.get(reading.unit);
     device.readings[kind] = reading;
     this.#devices.touch(device.serial);
     return previous === undefined || previous.unit !== reading.unit ? 'description' : 'value';
@@ -227,7 +236,7 @@ function copyFields<R>(record: R, fields: FieldSource<R>[], payload: Readonly<Re
       if (value === null ? !clearNulls : typeof value !== 'string') continue;
       const current = record[entry[0]] ?? null;
       if (current !== value) {
-        record[entry[0]] = value as R[TextField<R>];
+        record[entry[0]] = texts.get(value) as R[TextField<R>];
         const counts = entry[1];
         // A capability comes with its first value and goes with it.
         const described = counts === 'description' || (counts === 'capability' && (current === null || value === null));
