@@ -125,6 +125,7 @@ export function createPluginContext<O>(record: PluginRecord, options: O, scope: 
           opts.retain ?? true,
           opts.intervalMs ?? 0,
           log,
+          () => pipeline.connection(connection).status().storedOutgoing,
         );
         record.retained.set(connection, topics);
       }

@@ -8,6 +8,14 @@ const CLEAR = Symbol('clear');
 type Publish = (topic: string, payload: unknown, qos: QoS, retain: boolean) => void;
 
 /**
+ * At most this many publishes waiting for the broker on the connection before a scheduled flush goes on: a
+ * plugin that sets every topic again at start (100 000 devices: 230 000 topics) would otherwise hold every
+ * message in memory at once until the broker took them.
+ */
+const MAX_BACKLOG = 1000;
+const BACKLOG_RETRY_MS = 10;
+
+/**
  * Retained topics a plugin owns, such as device state or Home Assistant discovery configs: the latest
  * value per topic, kept on the broker.
  *
@@ -28,9 +36,11 @@ export class RetainedTopics {
   readonly #retain: boolean;
   readonly #log: Logger;
   readonly #intervalMs: number;
+  readonly #backlog: (() => number) | undefined;
   #scheduled = false;
 
-  constructor(published: StateMap<string>, publish: Publish, qos: QoS, retain: boolean, intervalMs: number, log: Logger) {
+  /** `backlog`: the connection's publishes not yet acknowledged by the broker, to hold back while there are many. */
+  constructor(published: StateMap<string>, publish: Publish, qos: QoS, retain: boolean, intervalMs: number, log: Logger, backlog?: () => number) {
     this.#published = published;
     this.#earlierRun = new Set(published.keys());
     this.#publish = publish;
@@ -38,6 +48,7 @@ export class RetainedTopics {
     this.#retain = retain;
     this.#intervalMs = intervalMs;
     this.#log = log;
+    this.#backlog = backlog;
   }
 
   /** Sets the topic's retained value (objects as JSON). `force` publishes it even when unchanged. */
@@ -71,18 +82,35 @@ export class RetainedTopics {
   /** Publishes what is pending now rather than at the end of the interval. */
   flush(): void {
     this.#scheduled = false;
-    const pending = [...this.#pending];
-    this.#pending.clear();
-    for (const [topic, payload] of pending) {
+    this.#publishPending(Infinity);
+  }
+
+  /** Publishes up to `count` pending topics, the longest pending first. */
+  #publishPending(count: number): void {
+    let n = 0;
+    for (const [topic, payload] of this.#pending) {
+      if (n++ >= count) break;
+      this.#pending.delete(topic);
       try {
         if (payload === CLEAR) this.#clear(topic);
         else this.#update(topic, payload);
       } catch (err) {
         this.#log.error({ err, topic }, 'could not publish a retained topic');
       }
+      this.#forced.delete(topic);
     }
-    this.#forced.clear();
   }
+
+  /** A scheduled flush: as much as the connection's backlog allows, the rest once the broker has taken some. */
+  readonly #scheduledFlush = (): void => {
+    if (!this.#scheduled) return;
+    this.#scheduled = false;
+    const room = this.#backlog ? MAX_BACKLOG - this.#backlog() : Infinity;
+    if (room > 0) this.#publishPending(room);
+    if (this.#pending.size === 0) return;
+    this.#scheduled = true;
+    setTimeout(this.#scheduledFlush, room > 0 ? 0 : BACKLOG_RETRY_MS);
+  };
 
   #update(topic: string, payload: unknown): void {
     const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
@@ -105,10 +133,7 @@ export class RetainedTopics {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    const flush = (): void => {
-      if (this.#scheduled) this.flush();
-    };
-    if (this.#intervalMs > 0) setTimeout(flush, this.#intervalMs);
-    else setImmediate(flush);
+    if (this.#intervalMs > 0) setTimeout(this.#scheduledFlush, this.#intervalMs);
+    else setImmediate(this.#scheduledFlush);
   }
 }
