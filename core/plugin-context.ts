@@ -120,12 +120,11 @@ export function createPluginContext<O>(record: PluginRecord, options: O, scope: 
         topics = new RetainedTopics(
           state.namespace<string>(`retained/${name}/${connection}`),
           // Not stored durably in flight: RetainedTopics publishes every value again after a restart.
-          (topic, payload, qos, retain) => pipeline.publish(name, connection, topic, payload, { qos, retain, durable: false }),
+          (topic, payload, qos, retain, done) => pipeline.publish(name, connection, topic, payload, { qos, retain, durable: false, onDone: done }),
           opts.qos ?? connectionQos(connection),
           opts.retain ?? true,
           opts.intervalMs ?? 0,
           log,
-          () => pipeline.connection(connection).status().storedOutgoing,
         );
         record.retained.set(connection, topics);
       }

@@ -5,14 +5,15 @@ import type { StateMap } from './state-map.js';
 
 const CLEAR = Symbol('clear');
 
-type Publish = (topic: string, payload: unknown, qos: QoS, retain: boolean) => void;
+/** Publishes a value; `done` is called once the broker has it (or the publish is given up). */
+type Publish = (topic: string, payload: unknown, qos: QoS, retain: boolean, done: () => void) => void;
 
 /**
- * At most this many publishes waiting for the broker on the connection before a scheduled flush goes on: a
+ * At most this many of these topics' publishes waiting for the broker before a scheduled flush goes on: a
  * plugin that sets every topic again at start (100 000 devices: 230 000 topics) would otherwise hold every
- * message in memory at once until the broker took them.
+ * message in memory at once until the broker took them, and run out of MQTT message ids.
  */
-const MAX_BACKLOG = 1000;
+const MAX_IN_FLIGHT = 1000;
 const BACKLOG_RETRY_MS = 10;
 
 /**
@@ -36,11 +37,13 @@ export class RetainedTopics {
   readonly #retain: boolean;
   readonly #log: Logger;
   readonly #intervalMs: number;
-  readonly #backlog: (() => number) | undefined;
+  #inFlight = 0;
+  readonly #done = (): void => {
+    this.#inFlight--;
+  };
   #scheduled = false;
 
-  /** `backlog`: the connection's publishes not yet acknowledged by the broker, to hold back while there are many. */
-  constructor(published: StateMap<string>, publish: Publish, qos: QoS, retain: boolean, intervalMs: number, log: Logger, backlog?: () => number) {
+  constructor(published: StateMap<string>, publish: Publish, qos: QoS, retain: boolean, intervalMs: number, log: Logger) {
     this.#published = published;
     this.#earlierRun = new Set(published.keys());
     this.#publish = publish;
@@ -48,7 +51,6 @@ export class RetainedTopics {
     this.#retain = retain;
     this.#intervalMs = intervalMs;
     this.#log = log;
-    this.#backlog = backlog;
   }
 
   /** Sets the topic's retained value (objects as JSON). `force` publishes it even when unchanged. */
@@ -105,7 +107,7 @@ export class RetainedTopics {
   readonly #scheduledFlush = (): void => {
     if (!this.#scheduled) return;
     this.#scheduled = false;
-    const room = this.#backlog ? MAX_BACKLOG - this.#backlog() : Infinity;
+    const room = MAX_IN_FLIGHT - this.#inFlight;
     if (room > 0) this.#publishPending(room);
     if (this.#pending.size === 0) return;
     this.#scheduled = true;
@@ -119,7 +121,7 @@ export class RetainedTopics {
     // Recorded in the same turn as the publish stores its packet, so both are in one commit.
     this.#published.set(topic, digest);
     this.#earlierRun.delete(topic);
-    this.#publish(topic, body, this.#qos, this.#retain);
+    this.#send(topic, body, this.#retain);
   }
 
   #clear(topic: string): void {
@@ -127,7 +129,17 @@ export class RetainedTopics {
     this.#published.delete(topic);
     this.#earlierRun.delete(topic);
     // Retained even when values are not: it also removes whatever an earlier retained value left on the broker.
-    this.#publish(topic, '', this.#qos, true);
+    this.#send(topic, '', true);
+  }
+
+  #send(topic: string, body: unknown, retain: boolean): void {
+    this.#inFlight++;
+    try {
+      this.#publish(topic, body, this.#qos, retain, this.#done);
+    } catch (err) {
+      this.#inFlight--;
+      throw err;
+    }
   }
 
   #schedule(): void {
