@@ -158,8 +158,12 @@ function parse(body: string | Buffer): Record<string, unknown> | null {
 function shownOf(device: Device, state: Record<string, unknown> | null): string | null {
   if (state === null) return null;
   const shown: Shown = { values: Object.create(null) as Record<string, unknown> };
+  let alarmSeen = false;
   for (const c of device.capabilities) {
     if (c.type === 'alarm') {
+      // The first alarm capability is the device's alarm; a later one (homelink's "problem") is not what the board shows.
+      if (alarmSeen) continue;
+      alarmSeen = true;
       if (c.field) shown.alarm = at(state, c.field);
       if (c.attributesField) shown.details = at(state, c.attributesField);
     } else if (c.field !== undefined) {

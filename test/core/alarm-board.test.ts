@@ -31,6 +31,18 @@ describe('Status page: the alarm board', () => {
     assert.deepEqual(hubs[0]!.devices.map((d) => [d.id, d.alarm, d.area, d.alerts]), [['hall', true, 'Hallway', [{ alertid: 'a1', alertstatus: 'FIRE_ALARM' }]]]);
   });
 
+  it('reads the alarm from the first alarm capability, not from a later one such as a problem', () => {
+    const board = new AlarmBoard();
+    const capabilities: Device['capabilities'] = [
+      { key: 'alarm', type: 'alarm', field: 'alarm', attributesField: 'alerts' },
+      { key: 'problem', type: 'alarm', field: 'problem', attributesField: 'problems' },
+    ];
+    board.event(event(DEVICE_UPDATED, { id: 'hall', kind: 'device', name: 'Hall', connection: 'local', stateTopic: 'state/hall', capabilities }));
+    state(board, 'hall', { alarm: 'ON', alerts: [{ alertid: 'a1', alertstatus: 'FIRE_ALARM' }], problem: 'OFF', problems: [] });
+    const [hall] = board.snapshot().unattached;
+    assert.deepEqual([hall!.alarm, hall!.condition, hall!.alerts], [true, 'alarm', [{ alertid: 'a1', alertstatus: 'FIRE_ALARM' }]]);
+  });
+
   it('puts what is in alarm first: sounding, then silenced, then quiet; hubs likewise', () => {
     const board = new AlarmBoard();
     for (const name of ['A quiet home', 'B silenced home', 'C alarm home']) announce(board, { id: name[0]!, kind: 'hub', name });
