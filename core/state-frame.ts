@@ -1,5 +1,6 @@
-import type { FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import { StateError } from './state-error.js';
 
 /**
  * The line framing of the state files (logs and snapshots): `<crc32 of the JSON, 8 hex digits> <JSON>\n`,
@@ -24,6 +25,16 @@ export function unframe(line: Buffer): unknown {
     return JSON.parse(json.toString('utf8')) as unknown;
   } catch {
     return undefined;
+  }
+}
+
+/** A state file opened for reading; undefined when there is none, a StateError when it cannot be opened. */
+export async function openStateFile(path: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StateError(`cannot read ${path}: ${(err as Error).message}`);
   }
 }
 

@@ -2,7 +2,7 @@ import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from './logger.js';
 import { StateError } from './state-error.js';
-import { fileLines, frame, unframe } from './state-frame.js';
+import { fileLines, frame, openStateFile, unframe } from './state-frame.js';
 
 /** One change in a commit: the key's new value, or none when the key was deleted. */
 export type LogRecord = [namespace: string, key: string, value?: unknown];
@@ -95,13 +95,8 @@ export function encodeCommit(records: LogRecord[], valueJson: ValueJson): string
 
 /** Applies the commits of the log at `path` to `maps`; false when there is no such log. A torn last commit is cut off. */
 export async function replayLog(path: string, maps: Map<string, Map<string, unknown>>, log: Logger): Promise<boolean> {
-  let file: FileHandle;
-  try {
-    file = await open(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new StateError(`cannot read ${path}: ${(err as Error).message}`);
-  }
+  const file = await openStateFile(path);
+  if (!file) return false;
   try {
     let commits = 0;
     let good = 0;

@@ -2,7 +2,7 @@ import { open, readFile, readdir, rename, unlink, type FileHandle } from 'node:f
 import { join } from 'node:path';
 import { applyRecords, logGeneration, type LogRecord, type ValueJson } from './state-log.js';
 import { StateError } from './state-error.js';
-import { fileLines, frame, unframe } from './state-frame.js';
+import { fileLines, frame, openStateFile, unframe } from './state-frame.js';
 
 /**
  * The state snapshot: every namespace as it was when log `gen` was started, so that recovery replays that
@@ -104,13 +104,8 @@ export async function writeSnapshot(w: SnapshotWrite): Promise<number> {
  */
 export async function loadSnapshot(dir: string, maps: Map<string, Map<string, unknown>>): Promise<{ gen: number; bytes: number } | undefined> {
   const path = snapshotPath(dir);
-  let file: FileHandle;
-  try {
-    file = await open(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new StateError(`cannot read ${path}: ${(err as Error).message}`);
-  }
+  const file = await openStateFile(path);
+  if (!file) return undefined;
   const refuse = (why: string): StateError => new StateError(`${path} is not a whole Switchboard state snapshot (${why}); move it away to start from the logs alone`);
   try {
     const first = Buffer.alloc(1);
