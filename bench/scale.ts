@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { TopicMatcher } from '../core/topic-matcher.js';
 import { startBroker } from '../test/helpers/broker.js';
+import { get } from '../test/helpers/endpoints.js';
 import { metricValue } from '../test/helpers/metrics.js';
 
 const CLI = fileURLToPath(new URL('../core/cli.js', import.meta.url));
@@ -161,21 +162,6 @@ function portfolio(devices: number, perProperty: number): Message[] {
   return messages;
 }
 
-/**
- * GET `url`, again after a connection reset: a keep-alive socket the runtime's server closed while its event
- * loop was busy (a restart publishing every device again) fails the first request sent on it.
- */
-async function get(url: string): Promise<Response> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fetch(url);
-    } catch (err) {
-      if (attempt === 5) throw err;
-      await sleep(200 * attempt);
-    }
-  }
-}
-
 /** `switchboard start` in a child process; its JSON log lines give the address of /metrics, and its warnings are shown. */
 class RuntimeChild {
   readonly child: ChildProcess;
@@ -201,12 +187,12 @@ class RuntimeChild {
   }
 
   async metrics(): Promise<string> {
-    return (await get(`${await this.running}/metrics`)).text();
+    return (await get(`${await this.running}/metrics`, 5)).text();
   }
 
   /** Acknowledgements the local connection holds back, and its publishes the broker has not acknowledged yet. */
   async inFlight(): Promise<{ heldAcks: number; storedOutgoing: number }> {
-    const health = (await (await get(`${await this.running}/healthz`)).json()) as { connections: Record<string, { heldAcks: number; storedOutgoing: number }> };
+    const health = (await (await get(`${await this.running}/healthz`, 5)).json()) as { connections: Record<string, { heldAcks: number; storedOutgoing: number }> };
     return health.connections.local!;
   }
 

@@ -1,16 +1,19 @@
 import type { HealthReport } from '../../core/health.js';
 
 /**
- * GET with one retry when the connection is reset: the runtime's HTTP server closes a keep-alive connection after
- * 5 s idle, and a poller whose event loop was busy may pick that connection just as it closes (a GET is safe to repeat).
+ * GET, again when the connection is reset (up to `attempts` in all): the runtime's HTTP server closes a keep-alive
+ * connection after 5 s idle, and a poller whose event loop was busy may pick that connection just as it closes (a GET
+ * is safe to repeat). The first retry is at once, later ones back off.
  */
-export async function get(url: string): Promise<Response> {
-  try {
-    return await fetch(url);
-  } catch (err) {
-    const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
-    if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw err;
-    return fetch(url);
+export async function get(url: string, attempts = 2): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url);
+    } catch (err) {
+      const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+      if (attempt >= attempts || (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET')) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200 * (attempt - 1)));
+    }
   }
 }
 
