@@ -15,6 +15,8 @@ interface EncodedPacket {
   json?: unknown;
   binary?: string;
   properties?: unknown;
+  /** The place of the message in the order the packets were first stored (see DurableMqttStore). */
+  order?: number;
 }
 
 /**
@@ -22,11 +24,24 @@ interface EncodedPacket {
  * - `memoryOnly`: kept in memory only, for a retained topic's value, which its owner publishes again at every start
  *   (RetainedTopics): a crash loses nothing by not writing it to disk, and the state log does not carry every
  *   version of every retained topic;
- * - `json`: the payload is JSON text, stored as it is.
+ * - `json`: the payload is JSON text, stored as it is;
+ * - `held`: the key under which the publish was kept while mqtt.js held it in memory (DurableMqttStore.hold).
  */
 export interface PacketStorage {
   memoryOnly: boolean;
   json: boolean;
+  held?: string;
+}
+
+/** A publish kept on disk while mqtt.js holds it in memory, not yet stored as a packet. */
+export interface HeldPublish {
+  topic: string;
+  qos: number;
+  retain: boolean;
+  json: boolean;
+  payload?: string;
+  binary?: string;
+  properties?: unknown;
 }
 
 type AnyPacket = Packet & { messageId: number; qos?: number; retain?: boolean; dup?: boolean; topic?: string; payload?: Buffer | string; properties?: unknown; storage?: PacketStorage };
@@ -35,15 +50,17 @@ type AnyPacket = Packet & { messageId: number; qos?: number; retain?: boolean; d
 class PersistedPacket implements JsonText {
   readonly #packet: AnyPacket;
   readonly #jsonPayload: boolean;
+  readonly #order: number;
 
-  constructor(packet: Packet, jsonPayload: boolean) {
+  constructor(packet: Packet, jsonPayload: boolean, order: number) {
     this.#packet = packet as AnyPacket;
     this.#jsonPayload = jsonPayload;
+    this.#order = order;
   }
 
   toJSONText(): string {
     const p = this.#packet;
-    let text = `{"cmd":${JSON.stringify(p.cmd)},"messageId":${p.messageId}`;
+    let text = `{"cmd":${JSON.stringify(p.cmd)},"messageId":${p.messageId},"order":${this.#order}`;
     if (p.cmd === 'publish') {
       text += `,"topic":${JSON.stringify(p.topic)},"qos":${p.qos ?? 0},"retain":${p.retain === true},"dup":${p.dup === true}`;
       if (Buffer.isBuffer(p.payload)) text += `,"binary":"${p.payload.toString('base64')}"`;
@@ -70,16 +87,26 @@ export class DurableMqttStore implements IStore {
   readonly #live = new Map<number, Packet>();
   readonly #memoryOnlyIds = new Set<number>();
   readonly #persisted: StateMap<PersistedPacket | EncodedPacket>;
+  readonly #held: StateMap<HeldPublish>;
   readonly #state: StateStore;
   readonly #putWaitsForDisk: boolean;
+  /** Each stored message's place in the order of first storing; a PUBREL takes its publish's place. */
+  readonly #orders = new Map<number, number>();
+  #nextOrder = 0;
+  #nextHeld = 0;
 
   constructor(state: StateStore, namespace: string, putWaitsForDisk: boolean) {
     this.#state = state;
     this.#persisted = state.namespace(namespace);
+    this.#held = state.namespace(`${namespace}/held`);
+    for (const key of this.#held.keys()) this.#nextHeld = Math.max(this.#nextHeld, Number(key) + 1);
     this.#putWaitsForDisk = putWaitsForDisk;
-    for (const value of this.#persisted.values()) {
-      const packet = decode(value instanceof PersistedPacket ? (JSON.parse(value.toJSONText()) as EncodedPacket) : value);
-      this.#live.set(packet.messageId!, packet);
+    // The state keeps values, not their order: a reused message id would otherwise come back in its old place.
+    const stored = [...this.#persisted.values()].map((value) => (value instanceof PersistedPacket ? (JSON.parse(value.toJSONText()) as EncodedPacket) : value));
+    stored.sort((a, b) => (a.order ?? -1) - (b.order ?? -1));
+    for (const e of stored) {
+      this.#live.set(e.messageId, decode(e));
+      this.#orders.set(e.messageId, this.#nextOrder++);
     }
   }
 
@@ -92,17 +119,36 @@ export class DurableMqttStore implements IStore {
     return this.#live.keys();
   }
 
+  /**
+   * Keeps a publish that mqtt.js holds in memory (while it sends a reconnection's stored packets, or with every
+   * message id taken) in the state, in the same commit as the state change that made it; its packet's `put`
+   * removes it in one step. Returns its key, for the packet's `storage.held`.
+   */
+  hold(publish: HeldPublish): string {
+    const key = String(this.#nextHeld++);
+    this.#held.set(key, publish);
+    return key;
+  }
+
+  /** The publishes a run ended with still held (see hold), in the order they were made, with their keys. */
+  held(): [key: string, publish: HeldPublish][] {
+    return [...this.#held.entries()].sort(([a], [b]) => Number(a) - Number(b));
+  }
+
   put(packet: Packet, cb: () => void): this {
     const id = packet.messageId!;
     const storage = (packet as AnyPacket).storage;
     this.#live.set(id, packet);
+    if (storage?.held !== undefined) this.#held.delete(storage.held);
     // The PUBREL that replaces a QoS 2 publish stays where its publish was.
     if (storage?.memoryOnly === true || this.#memoryOnlyIds.has(id)) {
       this.#memoryOnlyIds.add(id);
       cb();
       return this;
     }
-    this.#persisted.set(String(id), new PersistedPacket(packet, storage?.json === true));
+    let order = this.#orders.get(id);
+    if (order === undefined) this.#orders.set(id, (order = this.#nextOrder++));
+    this.#persisted.set(String(id), new PersistedPacket(packet, storage?.json === true, order));
     if (this.#putWaitsForDisk) this.#state.whenDurable(cb);
     else cb();
     return this;
@@ -115,6 +161,7 @@ export class DurableMqttStore implements IStore {
       return this;
     }
     this.#live.delete(packet.messageId!);
+    this.#orders.delete(packet.messageId!);
     if (!this.#memoryOnlyIds.delete(packet.messageId!)) this.#persisted.delete(String(packet.messageId));
     cb(undefined, found);
     return this;
@@ -127,7 +174,13 @@ export class DurableMqttStore implements IStore {
     return this;
   }
 
-  /** The stored packets in the order they were stored; readable synchronously, as mqtt.js expects on reconnect. */
+  /**
+   * The stored packets in the order they were first stored, which is the order they were first sent; readable
+   * synchronously, as mqtt.js expects on reconnect. mqtt.js sends them one after the other, each once the one
+   * before is acknowledged: the QoS 2 messages a broker still holds for release come before any it has never seen.
+   * mosquitto counts those held against the client's in-flight quota, and drops a new message over the quota
+   * (to an MQTT 3.1.1 client, silently: its PUBREC cannot say so).
+   */
   createStream(): ReturnType<IStore['createStream']> {
     const packets = [...this.#live.values()];
     let i = 0;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { cp, rm } from 'node:fs/promises';
 import type { Packet } from 'mqtt';
 import { createLogger } from '../../core/logger.js';
 import { Metrics } from '../../core/metrics.js';
@@ -27,8 +28,8 @@ describe('DurableMqttStore', () => {
   let dir: { path: string; remove(): Promise<void> };
   let states: StateStore[];
 
-  async function openState(): Promise<StateStore> {
-    const state = new StateStore({ dir: dir.path, fsync: false, compactBytes: 1 << 20 }, createLogger('silent'), new Metrics(false));
+  async function openState(path = dir.path): Promise<StateStore> {
+    const state = new StateStore({ dir: path, fsync: false, compactBytes: 1 << 20 }, createLogger('silent'), new Metrics(false));
     states.push(state);
     await state.open();
     return state;
@@ -41,6 +42,7 @@ describe('DurableMqttStore', () => {
 
   afterEach(async () => {
     for (const state of states) await state.close();
+    await rm(`${dir.path}-crashed`, { recursive: true, force: true });
     await dir.remove();
   });
 
@@ -58,6 +60,22 @@ describe('DurableMqttStore', () => {
     // A pubrel replacing its publish (QoS 2) keeps the packet's place.
     store.put({ cmd: 'pubrel', messageId: 5 } as Packet, () => undefined);
     assert.deepEqual((await streamed(store)).map((p) => `${p.cmd} ${p.messageId}`), ['pubrel 5', 'publish 9']);
+  });
+
+  it('streams the stored packets after a reopen in the order they were first stored, a reused message id last', async () => {
+    const state = await openState();
+    const store = new DurableMqttStore(state, 'mqtt/test/outgoing', false);
+    for (const id of [5, 6, 7]) store.put(publish(id, `first ${id}`), () => undefined);
+    store.put({ cmd: 'pubrel', messageId: 6 } as Packet, () => undefined);
+    await state.flushed();
+    // In one commit: 5 done and its id taken by a newer message, which a reconnection must send after 6 and 7.
+    await del(store, 5);
+    store.put(publish(5, 'second 5'), () => undefined);
+    await state.flushed();
+    // As a crash leaves it: no snapshot on the way out.
+    await cp(dir.path, `${dir.path}-crashed`, { recursive: true });
+    const reopened = new DurableMqttStore(await openState(`${dir.path}-crashed`), 'mqtt/test/outgoing', false);
+    assert.deepEqual((await streamed(reopened)).map((p) => `${p.cmd} ${p.messageId}`), ['pubrel 6', 'publish 7', 'publish 5']);
   });
 
   it('calls back at once when put does not wait for the disk', async () => {
