@@ -8,7 +8,7 @@ import { InboundFlow } from './inbound-flow.js';
 import type { Logger } from './logger.js';
 import type { Completion, MessageProperties, QoS } from './message.js';
 import type { Metrics } from './metrics.js';
-import { DurableMqttStore } from './mqtt-store.js';
+import { DurableMqttStore, type HeldPublish, type PacketStorage } from './mqtt-store.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
 import { installSendWindow, type SendWindow } from './send-window.js';
 import type { StateStore } from './state-store.js';
@@ -172,6 +172,7 @@ export class Connection {
     }
     this.#window = installSendWindow(client, this.config.maxOutgoingInflight);
     this.#window.onRelease(() => this.#inbound.pump());
+    this.#publishHeld();
     client.on('connect', (connack) => {
       this.#lastError = undefined;
       backoff.connected(client);
@@ -224,6 +225,10 @@ export class Connection {
    * the message at once. `extra`: MQTT 5 properties, and a callback once the broker acknowledged the message.
    */
   publish(topic: string, payload: string | Buffer, qos: QoS, retain: boolean, durable = true, json = false, extra?: PublishExtra): Completion {
+    return this.#publish(topic, payload, qos, retain, { memoryOnly: !durable, json }, extra);
+  }
+
+  #publish(topic: string, payload: string | Buffer, qos: QoS, retain: boolean, storage: PacketStorage, extra?: PublishExtra): Completion {
     const client = this.#client;
     if (!client) throw new Error(`connection "${this.name}" is not started`);
     this.#out.inc();
@@ -248,15 +253,19 @@ export class Connection {
       // mqtt.js gives up on messages queued while a reconnection was replaying its store: publish them again.
       if (err) {
         retried = true;
-        return void this.publish(topic, payload, qos, retain, durable, json, extra)?.then(resolveStored);
+        return void this.#publish(topic, payload, qos, retain, storage, extra)?.then(resolveStored);
       }
       stored = true;
       resolveStored?.();
     };
     // How to store it goes with the packet to the store (DurableMqttStore), even when mqtt.js publishes it later.
-    client.publish(topic, payload, { qos, retain, cbStorePut: storedAs({ memoryOnly: !durable, json }, cbStorePut), ...properties }, published);
+    client.publish(topic, payload, { qos, retain, cbStorePut: storedAs(storage, cbStorePut), ...properties }, published);
     const unstored = !stored && this.#state.seq === before;
-    if (unstored) this.#unstored++;
+    if (unstored) {
+      this.#unstored++;
+      // Held in memory by mqtt.js, while the state change that made it may be committed: kept on disk until stored.
+      if (!storage.memoryOnly) storage.held ??= this.#outgoing!.hold(heldPublish(topic, payload, qos, retain, storage.json, extra?.properties));
+    }
     // The broker's acknowledgement of it is due: a paused reader has to go on.
     this.#inbound.published();
     if (!unstored) return undefined;
@@ -266,6 +275,14 @@ export class Connection {
         resolve();
       };
     });
+  }
+
+  /** Publishes again what the last run ended with held in memory (see DurableMqttStore.hold): stored at once, before connecting. */
+  #publishHeld(): void {
+    for (const [key, p] of this.#outgoing!.held()) {
+      const payload = p.binary !== undefined ? Buffer.from(p.binary, 'base64') : (p.payload ?? '');
+      this.#publish(p.topic, payload, p.qos as QoS, p.retain, { memoryOnly: false, json: p.json, held: key }, p.properties === undefined ? undefined : { properties: p.properties as MessageProperties });
+    }
   }
 
   /** Stops taking new messages: they stay unacknowledged, so the broker keeps them for the next session. */
@@ -376,4 +393,10 @@ export function explainConnectionError(err: Error): string {
   if (code === 4 || code === 134) return 'the broker refused the login: bad user name or password';
   if (code === 5 || code === 135) return 'the broker refused the login: not authorized';
   return err.message;
+}
+
+function heldPublish(topic: string, payload: string | Buffer, qos: QoS, retain: boolean, json: boolean, properties: MessageProperties | undefined): HeldPublish {
+  const held: HeldPublish = Buffer.isBuffer(payload) ? { topic, qos, retain, json, binary: payload.toString('base64') } : { topic, qos, retain, json, payload };
+  if (properties !== undefined) held.properties = properties;
+  return held;
 }

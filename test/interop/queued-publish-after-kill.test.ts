@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { waitUntil } from '../../core/testing/wait.js';
+import { AckDroppingProxy } from '../helpers/ack-dropping-proxy.js';
+import { get, waitUntilSettled } from '../helpers/endpoints.js';
+import { metricSum } from '../helpers/metrics.js';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { sleep, TestClient } from '../helpers/mqtt.js';
+import { RestartableRuntime } from '../helpers/restartable-runtime.js';
+
+const ROOT = 'landlord';
+const ALERTS = 'switchboard/events/homelink_alert';
+
+function alert(eventId: string, device: string, at: string): Record<string, unknown> {
+  return { eventId, statusId: 'ACTIVE', eventTypeId: 'FIRE_ALARM', severity: 'HIGH', title: 'Fire alarm', description: 'Fire alarm', deviceSerialNumber: device, propertyReference: 'P1', raisedDate: at, action: 'ADD', actionTimestamp: at };
+}
+
+/** Everything the state logs hold, as text. */
+async function stateLogs(dir: string): Promise<string> {
+  const stateDir = join(dir, 'state');
+  const logs = (await readdir(stateDir)).filter((f) => f.endsWith('.wal'));
+  return (await Promise.all(logs.map((f) => readFile(join(stateDir, f), 'utf8')))).join('');
+}
+
+async function metric(healthUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  return metricSum(await (await get(healthUrl.replace(/\/healthz$/, '/metrics'))).text(), name, labels);
+}
+
+/**
+ * The events go out on another connection than the alerts come in on. After a restart, mqtt.js sends what
+ * that connection had stored one message at a time, each once the broker acknowledged the one before, and
+ * holds every new publish in memory meanwhile. An alert handled then has its state change (and its dedupe
+ * record) committed while its event is not yet stored: a crash at that moment must not lose the event to
+ * the dedupe when the broker delivers the alert again.
+ */
+describe('faults: an event published while its connection is still sending its stored messages again, then SIGKILL (mosquitto)', () => {
+  let mosquitto: Mosquitto;
+  let proxy: AckDroppingProxy | undefined;
+  let runtime: RestartableRuntime | undefined;
+  let consumer: TestClient | undefined;
+
+  before(async () => {
+    mosquitto = await Mosquitto.start();
+  });
+
+  after(async () => {
+    await consumer?.close();
+    await runtime?.close();
+    await proxy?.close();
+    await mosquitto.close();
+  });
+
+  it('reaches the broker once after the restart, though the alert was handled and deduplicated before the crash', async () => {
+    consumer = await TestClient.connect(mosquitto.url, { clientId: 'queued-consumer', clean: false });
+    await consumer.subscribe(ALERTS, 2);
+    proxy = await AckDroppingProxy.start(mosquitto.port);
+    runtime = await RestartableRuntime.create({
+      connections: {
+        local: { url: mosquitto.url, clientId: 'queued-in', clean: false, reconnect: { minDelay: 0.2, maxDelay: 1 } },
+        out: { url: proxy.url, clientId: 'queued-out', clean: false, reconnect: { minDelay: 0.2, maxDelay: 1 } },
+      },
+      events: { qos: 2, connection: 'out' },
+      plugins: { homelink: { topicRoot: ROOT, qos: 1, publishIntervalMs: 0, deviceEvents: false } },
+    });
+    await runtime.start();
+    await runtime.healthy();
+    const publisher = await TestClient.connect(mosquitto.url);
+    const sent = (): number => proxy!.published.filter((t) => t === ALERTS).length;
+    try {
+      // The first alert's event reaches the broker, which never gets its acknowledgement through: stored, sent, unconfirmed.
+      proxy.dropAcks = true;
+      await publisher.publish(`${ROOT}/alert/active/P1/D1`, alert('fire-1', 'D1', '2026-01-15T08:10:00.000Z'));
+      await waitUntil(() => (sent() === 1 ? true : undefined), { ms: 15000, what: 'the first alert\'s event sent' });
+      await sleep(200);
+      assert.equal((await runtime.kill()).signal, 'SIGKILL');
+
+      // The restarted runtime sends it again and waits for the acknowledgement that never comes.
+      await runtime.start();
+      await waitUntil(() => (sent() === 2 ? true : undefined), { ms: 15000, what: 'the stored event sent again' });
+      const healthUrl = runtime.current!.healthUrl;
+      await publisher.publish(`${ROOT}/alert/active/P1/D2`, alert('fire-2', 'D2', '2026-01-15T08:11:00.000Z'));
+      await waitUntil(async () => ((await metric(healthUrl, 'switchboard_plugin_messages_handled_total', { plugin: 'homelink' })) >= 1 ? true : undefined), { ms: 15000, what: 'the second alert handled' });
+      // Its state change written: a SIGKILL keeps what was written.
+      await waitUntil(async () => ((await stateLogs(runtime!.dir)).includes('fire-2') ? true : undefined), { ms: 15000, what: 'the second alert in the state log' });
+      assert.equal(sent(), 2, 'the second alert\'s event waits in the runtime while the stored one is unconfirmed');
+    } finally {
+      await publisher.close();
+    }
+    assert.equal((await runtime.kill()).signal, 'SIGKILL');
+
+    proxy.dropAcks = false;
+    await runtime.start();
+    await runtime.healthy();
+    await waitUntilSettled(runtime.current!.healthUrl, 20000, 'every publish of the restarted runtime acknowledged');
+    await sleep(1000);
+    const ids = consumer.on(ALERTS).map((m) => m.json<{ data: { payload: { eventId: string } } }>().data.payload.eventId);
+    assert.deepEqual(ids, ['fire-1', 'fire-2'], 'each alert\'s event arrived once');
+    assert.deepEqual(runtime.crashes(), []);
+  });
+});
