@@ -8,7 +8,7 @@ import { InboundFlow } from './inbound-flow.js';
 import type { Logger } from './logger.js';
 import type { Completion, MessageProperties, QoS } from './message.js';
 import type { Metrics } from './metrics.js';
-import { DurableMqttStore, type HeldPublish, type PacketStorage } from './mqtt-store.js';
+import { DurableMqttStore, type PacketStorage } from './mqtt-store.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
 import { installSendWindow, type SendWindow } from './send-window.js';
 import type { StateStore } from './state-store.js';
@@ -264,7 +264,7 @@ export class Connection {
     if (unstored) {
       this.#unstored++;
       // Held in memory by mqtt.js, while the state change that made it may be committed: kept on disk until stored.
-      if (!storage.memoryOnly) storage.held ??= this.#outgoing!.hold(heldPublish(topic, payload, qos, retain, storage.json, extra?.properties));
+      if (!storage.memoryOnly) storage.held ??= this.#outgoing!.hold(topic, payload, qos, retain, storage.json, extra?.properties);
     }
     // The broker's acknowledgement of it is due: a paused reader has to go on.
     this.#inbound.published();
@@ -393,10 +393,4 @@ export function explainConnectionError(err: Error): string {
   if (code === 4 || code === 134) return 'the broker refused the login: bad user name or password';
   if (code === 5 || code === 135) return 'the broker refused the login: not authorized';
   return err.message;
-}
-
-function heldPublish(topic: string, payload: string | Buffer, qos: QoS, retain: boolean, json: boolean, properties: MessageProperties | undefined): HeldPublish {
-  const held: HeldPublish = Buffer.isBuffer(payload) ? { topic, qos, retain, json, binary: payload.toString('base64') } : { topic, qos, retain, json, payload };
-  if (properties !== undefined) held.properties = properties;
-  return held;
 }

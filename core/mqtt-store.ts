@@ -124,9 +124,11 @@ export class DurableMqttStore implements IStore {
    * message id taken) in the state, in the same commit as the state change that made it; its packet's `put`
    * removes it in one step. Returns its key, for the packet's `storage.held`.
    */
-  hold(publish: HeldPublish): string {
+  hold(topic: string, payload: string | Buffer, qos: number, retain: boolean, json: boolean, properties: unknown): string {
     const key = String(this.#nextHeld++);
-    this.#held.set(key, publish);
+    const held: HeldPublish = Buffer.isBuffer(payload) ? { topic, qos, retain, json, binary: payload.toString('base64') } : { topic, qos, retain, json, payload };
+    if (properties !== undefined) held.properties = properties;
+    this.#held.set(key, held);
     return key;
   }
 
