@@ -22,6 +22,8 @@ COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist/core dist/core
 COPY --from=build /src/dist/plugins dist/plugins
 COPY --from=build /src/schemas schemas
+# The status page's files, served as they are.
+COPY --from=build /src/plugins/status-page/public plugins/status-page/public
 RUN mkdir -p /var/lib/switchboard && chown node:node /var/lib/switchboard
 USER node
 # State (snapshot, commit log, lock) survives the container on this volume.

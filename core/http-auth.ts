@@ -32,11 +32,11 @@ export const httpCredentialsSchema = {
   ],
 } as const;
 
-/** The runtime's own HTTP authentication (`http.auth`): none unless set. */
+/** HTTP authentication that may be left off: none unless set (the status page's `auth`). */
 export const httpAuthSchema = {
   ...httpCredentialsSchema,
   default: {},
-  description: 'What an HTTP request must carry; the same settings as the HomeLINK webhook\'s auth. none: nothing (the status page is then served to loopback clients only).',
+  description: 'What an HTTP request must carry; the same settings as the HomeLINK webhook\'s auth. none: nothing.',
   properties: { ...httpCredentialsSchema.properties, type: { ...httpCredentialsSchema.properties.type, default: 'none' } },
 } as const;
 

@@ -5,19 +5,16 @@ import type { RuntimeConfig } from './config/load-config.js';
 import { Health } from './health.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
-import { Pipeline } from './pipeline.js';
-import { StatusPage } from './status/status-page.js';
 import { PluginRoutes } from './routes.js';
 import { TOKENS } from './tokens.js';
 
-/** The status page (GET /, see StatusPage) and the operations endpoints: GET /healthz (200 healthy, 503 otherwise, JSON either way) and GET /metrics (Prometheus). */
+/** The operations endpoints, GET /healthz (200 healthy, 503 otherwise, JSON either way) and GET /metrics (Prometheus), and the plugins' routes (e.g. the status page). */
 @injectable()
 export class HttpServer {
   readonly #config: RuntimeConfig;
   readonly #health: Health;
   readonly #metrics: Metrics;
   readonly #log: Logger;
-  readonly #status: StatusPage | null;
   readonly #routes: PluginRoutes;
   #server: Server | null = null;
 
@@ -26,19 +23,22 @@ export class HttpServer {
     @inject(Health) health: Health,
     @inject(Metrics) metrics: Metrics,
     @inject(TOKENS.Logger) log: Logger,
-    @inject(Pipeline) pipeline: Pipeline,
     @inject(PluginRoutes) routes: PluginRoutes,
   ) {
     this.#config = config;
     this.#health = health;
     this.#metrics = metrics;
     this.#log = log.child({ component: 'http' });
-    this.#status = config.core.http.enabled ? new StatusPage(config, pipeline, health, this.#log) : null;
     this.#routes = routes;
   }
 
   /** The address it listens on, e.g. http://127.0.0.1:9883, or undefined when off. */
   url: string | undefined;
+
+  /** The plugins' routes, as `METHOD path`. */
+  get routes(): string[] {
+    return this.#routes.list;
+  }
 
   async start(): Promise<void> {
     const { enabled, host, port } = this.#config.core.http;
@@ -56,14 +56,13 @@ export class HttpServer {
     this.#server = server;
     const address = server.address() as AddressInfo;
     this.url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-    this.#log.info({ url: this.url, routes: this.#routes.list }, 'serving the status page, /healthz and /metrics');
+    this.#log.info({ url: this.url, routes: this.#routes.list }, 'serving /healthz, /metrics and the plugins\' routes');
   }
 
   async stop(): Promise<void> {
     const server = this.#server;
     this.#server = null;
     if (!server) return;
-    this.#status?.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -73,13 +72,12 @@ export class HttpServer {
     try {
       if (this.#routes.has(path)) return await this.#routes.serve(req, res, path, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''), this.#health.phase === 'running');
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'application/json', JSON.stringify({ error: 'only GET is supported' }));
-      if (this.#status?.handles(path)) return await this.#status.serve(req, res, path);
       if (path === '/healthz') {
         const report = this.#health.report();
         return send(res, report.status === 'ok' ? 200 : 503, 'application/json', JSON.stringify(report, null, 2));
       }
       if (path === '/metrics') return send(res, 200, this.#metrics.registry.contentType, await this.#metrics.registry.metrics());
-      send(res, 404, 'application/json', JSON.stringify({ error: `no such endpoint: ${path}`, endpoints: ['/', '/healthz', '/metrics'] }));
+      send(res, 404, 'application/json', JSON.stringify({ error: `no such endpoint: ${path}`, endpoints: ['/healthz', '/metrics', ...this.#routes.list] }));
     } catch (err) {
       this.#log.error({ err, path }, 'request failed');
       send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }));

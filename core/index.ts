@@ -12,6 +12,7 @@ export type {
   PluginDefinition,
   Publisher,
   PublishOptions,
+  PublishedMessage,
   RetainedOptions,
   RouteHandler,
   RouteOptions,
@@ -30,6 +31,7 @@ export type { EventData, EventSchemas } from './event-types.js';
 export type { RetainedTopics } from './retained.js';
 export type { StateMap } from './state-map.js';
 export type { Logger } from './logger.js';
+export type { HealthReport } from './health.js';
 export { topicLevel, filterMatches, filterProblem, topicProblem } from './topics.js';
 export { TopicTemplate, valueAt } from './topic-template.js';
 export { DEVICE_REMOVED, DEVICE_UPDATED, capabilitySchema, deviceRemovedSchema, deviceSchema } from './devices.js';
@@ -37,5 +39,5 @@ export type { Capability, Device, DeviceRemoved } from './devices.js';
 export { BRIDGE_UPDATED, bridgeStatusSchema } from './bridges.js';
 export type { BridgeStatus } from './bridges.js';
 export type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-export { checkHttpAuth, httpAuthSchema, httpCredentialsSchema } from './http-auth.js';
+export { checkHttpAuth, httpAuthSchema, httpCredentialsSchema, isLoopbackAddress } from './http-auth.js';
 export type { AuthResult, HttpAuth } from './http-auth.js';

@@ -3,6 +3,7 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Counter, Gauge } from 'prom-client';
 import type { BusEvent } from './bus.js';
 import type { EventData, EventSchemas } from './event-types.js';
+import type { HealthReport } from './health.js';
 import type { Logger } from './logger.js';
 import type { InboundMessage, MessageProperties, OutboundMessage, QoS } from './message.js';
 import type { RetainedTopics } from './retained.js';
@@ -113,10 +114,15 @@ export interface RouteRequest {
   readonly path: string;
   readonly query: URLSearchParams;
   readonly headers: IncomingHttpHeaders;
+  /** The client's IP address (e.g. to serve loopback clients only); undefined once it went away. */
+  readonly remoteAddress: string | undefined;
   readonly body: Buffer;
 }
 
-/** A route's answer: `body` goes out as JSON when it is an object, as text when a string. */
+/**
+ * A route's answer: `body` goes out as JSON when it is an object, as text when a string, as it is when a Buffer.
+ * A Readable is streamed (e.g. server-sent events) until it ends; it is destroyed when the client goes away.
+ */
 export interface RouteResponse {
   status: number;
   body?: unknown;
@@ -141,7 +147,18 @@ export interface RuntimeInfo {
   /** QoS of the published events (events.qos): what a plugin's own copies of events should go out at too. */
   readonly eventsQos: QoS;
   readonly statusTopic: string;
+  /** Event types not published on the events connection (events.exclude). */
+  readonly eventsExclude: readonly string[];
   readonly connections: readonly string[];
+  /** What GET /healthz reports now: the runtime's phase, each connection's and plugin's state. */
+  health(): HealthReport;
+}
+
+/** A message the runtime published, as it left (after every guard). */
+export interface PublishedMessage {
+  readonly connection: string;
+  readonly topic: string;
+  readonly payload: string | Buffer;
 }
 
 /**
@@ -176,6 +193,8 @@ export interface PluginContext<O = unknown, E extends EventSchemas = Record<neve
   topicLevel(id: string): string;
   /** Receives final events of the given types (`*`: all); the data of a declared type is typed from its schema. */
   publisher<T extends string>(events: T | T[], publisher: Publisher<EventData<E, NoInfer<T>>>): void;
+  /** Sees every MQTT message the runtime publishes, whoever publishes it, as it left (after the guards); a throw is logged. */
+  onPublished(observer: (message: PublishedMessage) => void): void;
 
   /**
    * Serves `method path` on the runtime's HTTP server (e.g. a webhook). The answer goes out only once every

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { inject, injectable } from 'inversify';
 import type { Logger } from './logger.js';
 import type { RouteHandler, RouteOptions, RouteRequest, RouteResponse } from './plugin.js';
 import { StateStore } from './state-store.js';
 
 /** Paths the operations endpoints own. */
-const RESERVED = new Set(['/', '/healthz', '/metrics']);
+const RESERVED = new Set(['/healthz', '/metrics']);
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 
@@ -73,7 +74,7 @@ export class PluginRoutes {
       req.resume();
       return answer(res, { status: 503, headers: { 'retry-after': '5' }, body: { error: 'Switchboard is starting or stopping; send it again' } });
     }
-    const head = { method: req.method!, path, query, headers: req.headers };
+    const head = { method: req.method!, path, query, headers: req.headers, remoteAddress: req.socket.remoteAddress };
     let response: RouteResponse | undefined;
     try {
       response = route.precheck?.(head);
@@ -127,8 +128,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too la
   });
 }
 
-/** Writes a response: objects as JSON, strings as text. */
+/** Writes a response: objects as JSON, strings as text, Buffers as they are, Readables streamed. */
 function answer(res: ServerResponse, response: RouteResponse): void {
+  if (response.body instanceof Readable) {
+    const body = response.body;
+    if (res.destroyed) return void body.destroy();
+    res.writeHead(response.status, { 'cache-control': 'no-store', ...response.headers });
+    body.once('error', () => res.destroy());
+    res.once('close', () => body.destroy());
+    body.pipe(res);
+    return;
+  }
   if (res.destroyed) return;
   const raw = response.body === undefined ? '' : typeof response.body === 'string' || Buffer.isBuffer(response.body) ? response.body : JSON.stringify(response.body);
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...response.headers };

@@ -115,6 +115,7 @@ export class Runtime {
       config: this.#config.file,
       broker: this.broker && { url: this.broker.url, anonymous: !this.#config.core.broker.username },
       http: this.#http.url,
+      routes: this.#http.routes,
       connections: this.#connections.status(),
       plugins: this.#plugins.status(),
       events: this.#config.core.events,
@@ -176,7 +177,9 @@ export class Runtime {
       eventsPrefix: events.prefix,
       eventsQos: events.qos as QoS,
       statusTopic: events.statusTopic,
+      eventsExclude: events.exclude,
       connections: Object.keys(this.#config.connections),
+      health: () => this.#health.report(),
     };
   }
 }

@@ -7,6 +7,8 @@ export interface SummaryInput {
   config: string | undefined;
   broker: { url: string; anonymous: boolean } | undefined;
   http: string | undefined;
+  /** The plugins' HTTP routes, as `METHOD path`. */
+  routes: string[];
   connections: Record<string, ConnectionStatus>;
   plugins: Record<string, PluginStatus>;
   events: CoreConfig['events'];
@@ -25,7 +27,7 @@ export function startupSummary(input: SummaryInput): Summary {
   const row = (label: string, text: string): void => void lines.push(`  ${label.padEnd(12)} ${text}`);
   if (input.config) row('config', input.config);
   if (input.broker) row('broker', `${input.broker.url} (embedded; ${input.broker.anonymous ? 'anonymous clients from loopback only' : 'clients log in'})`);
-  if (input.http) row('status page', `${input.http}/  (health ${input.http}/healthz, metrics ${input.http}/metrics)`);
+  if (input.http) row('http', `${input.http}  (health ${input.http}/healthz, metrics ${input.http}/metrics${input.routes.length ? `; ${input.routes.join(', ')}` : ''})`);
   for (const [name, c] of Object.entries(input.connections)) {
     row(`connection`, `${name}  ${c.url}  ${c.state}${c.lastError ? ` (${c.lastError})` : ''}`);
   }
@@ -34,7 +36,7 @@ export function startupSummary(input: SummaryInput): Summary {
     row('plugin', `${name} ${p.version}  ${state}${p.subscribes.length ? `; subscribes ${p.subscribes.join(', ')}` : ''}`);
   }
   const next: string[] = [];
-  if (input.http) next.push(`open ${input.http}/ in a browser`);
+  if (input.http && input.routes.includes('GET /')) next.push(`open ${input.http}/ in a browser`);
   if (input.events.enabled) {
     const events = input.connections[input.events.connection];
     const where = events ? brokerArgs(events.url) : '';

@@ -8,7 +8,8 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 /**
  * Keywords the schemas carry for Switchboard rather than for validation: `x-sensitive` (a secret: never
  * printed or logged), `x-env` / `x-arg` (the environment variable and command-line flag that override a
- * core key), `x-connection` (the value names a connection; checked against `connections`).
+ * core key), `x-connection` (the value names a connection; checked against `connections`), `x-moved` (keys that
+ * moved elsewhere: key -> where it is now, said when a configuration still has it).
  */
 /** `x-safe-regex: true`: the string is a regular expression (Unicode mode) that cannot backtrack catastrophically. */
 export const SAFE_REGEX = 'x-safe-regex';
@@ -31,6 +32,7 @@ export function createAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, allowUnionTypes: true, verbose: true });
   addFormats(ajv);
   for (const keyword of ANNOTATIONS) ajv.addKeyword({ keyword, schemaType: ['boolean', 'string'] });
+  ajv.addKeyword({ keyword: 'x-moved', schemaType: 'object' });
   ajv.addKeyword({ keyword: SAFE_REGEX, type: 'string', schemaType: 'boolean', errors: true, validate: safeRegex });
   return ajv;
 }

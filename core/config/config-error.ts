@@ -67,7 +67,10 @@ export function ajvProblems(base: string, errors: ErrorObject[] | null | undefin
 }
 
 function knownKeys(e: ErrorObject, key: string): string {
-  const props = (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  const parent = e.parentSchema as { properties?: Record<string, unknown>; 'x-moved'?: Record<string, string> } | undefined;
+  const moved = parent?.['x-moved']?.[key];
+  if (moved) return `; it is ${moved} now`;
+  const props = parent?.properties;
   if (!props) return '';
   const near = didYouMean(key, Object.keys(props));
   return near ? `${near}; known: ${Object.keys(props).join(', ')}` : ` (known: ${Object.keys(props).join(', ')})`;

@@ -1,6 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { LOG_FORMATS, LOG_LEVELS } from '../logger.js';
-import { httpAuthSchema } from '../http-auth.js';
 import { connectionSchema } from './connection-schema.js';
 
 const NAME = '^[A-Za-z0-9_-]+$';
@@ -131,12 +130,12 @@ export const coreSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      description: 'The status page (GET /), GET /healthz and GET /metrics.',
+      description: 'The HTTP server: GET /healthz, GET /metrics and the plugins\' routes (the status page, webhooks).',
+      'x-moved': { auth: 'plugins.status-page.auth' },
       properties: {
-        enabled: { type: 'boolean', default: true, description: 'Serve the operations endpoints.', 'x-env': 'SWITCHBOARD_HTTP_ENABLED' },
+        enabled: { type: 'boolean', default: true, description: 'Run the HTTP server: /healthz, /metrics and the plugins\' routes (the status page, webhooks).', 'x-env': 'SWITCHBOARD_HTTP_ENABLED' },
         host: { type: 'string', default: '127.0.0.1', description: 'Address to listen on.', 'x-env': 'SWITCHBOARD_HTTP_HOST' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 9883, description: 'Port to listen on (0: any free port).', 'x-env': 'SWITCHBOARD_HTTP_PORT', 'x-arg': 'http-port' },
-        auth: httpAuthSchema,
       },
     },
     memory: {

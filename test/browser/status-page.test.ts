@@ -73,6 +73,7 @@ describe('The status page in a browser (headless Chromium)', () => {
       plugins: {
         privacy: { rules: [{ name: 'emails', detectors: ['email'], action: 'mask' }] },
         homelink: { topicRoot: lines[0]!.topic.split('/')[0] },
+        'status-page': {},
       },
     });
     await page.goto(`${runtime.runtime.http.url}/`);
@@ -129,6 +130,7 @@ describe('The status page in a browser (headless Chromium)', () => {
       plugins: {
         privacy: { rules: [{ name: 'people', detectors: ['email', 'phone'], action: 'mask' }] },
         placeos: {},
+        'status-page': {},
       },
     });
     await page.goto(`${runtime.runtime.http.url}/`);
@@ -190,7 +192,7 @@ describe('The status page in a browser (headless Chromium)', () => {
       const runtime = await h.start({
         connections: { cloud: { url: remote.url, reconnect: { minDelay: 0.1, maxDelay: 0.5 } } },
         // A plain aedes refuses clients' publishes under $SYS/ (mosquitto's default topic; the embedded broker allows Switchboard's own).
-        plugins: { 'mosquitto-bridge': { bridges: [{ name: 'to-cloud', remote: 'cloud', notificationTopic: 'bridges/to-cloud/state', topics: ['up/# out 1', 'down/# in 1', 'echo/# both 0'] }] } },
+        plugins: { 'mosquitto-bridge': { bridges: [{ name: 'to-cloud', remote: 'cloud', notificationTopic: 'bridges/to-cloud/state', topics: ['up/# out 1', 'down/# in 1', 'echo/# both 0'] }] }, 'status-page': {} },
       });
       await page.goto(`${runtime.runtime.http.url}/`);
       let loads = 0;
@@ -233,8 +235,8 @@ describe('The status page in a browser (headless Chromium)', () => {
     }
   });
 
-  it('is refused without the credentials when http.auth is set, and served with them', async () => {
-    const runtime = await h.start({ http: { auth: { type: 'basic', username: 'ops', password: 's3cret-pass' } } });
+  it('is refused without the credentials when its auth is set, and served with them', async () => {
+    const runtime = await h.start({ plugins: { 'status-page': { auth: { type: 'basic', username: 'ops', password: 's3cret-pass' } } } });
     const base = runtime.runtime.http.url!;
     const basic = `Basic ${Buffer.from('ops:s3cret-pass').toString('base64')}`;
     for (const path of ['/', '/status.js', '/status/state', '/status/stream']) {
@@ -255,7 +257,7 @@ describe('The status page in a browser (headless Chromium)', () => {
       { type: 'bearer', token: 'ops-token-0123456789abcdef' },
     ] as const;
     for (const [i, auth] of modes.entries()) {
-      const runtime = await h.start({ http: { auth }, plugins: { placeos: {} } });
+      const runtime = await h.start({ plugins: { placeos: {}, 'status-page': { auth } } });
       const base = runtime.runtime.http.url!;
       const secret = auth.type === 'apiKey' ? auth.key : auth.token;
       const headers: Record<string, string> = auth.type === 'apiKey' ? { [auth.header]: secret } : { authorization: `Bearer ${secret}` };

@@ -107,7 +107,7 @@ describe('GET /healthz and /metrics', () => {
     const base = runtime.runtime.http.url!;
     const missing = await fetch(`${base}/nope`);
     assert.equal(missing.status, 404);
-    assert.deepEqual(await missing.json(), { error: 'no such endpoint: /nope', endpoints: ['/', '/healthz', '/metrics'] });
+    assert.deepEqual(await missing.json(), { error: 'no such endpoint: /nope', endpoints: ['/healthz', '/metrics'] });
     const post = await fetch(`${base}/healthz`, { method: 'POST' });
     assert.equal(post.status, 405);
     assert.deepEqual(await post.json(), { error: 'only GET is supported' });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { createLogger } from '../../core/logger.js';
 import { Metrics } from '../../core/metrics.js';
 import { PluginRoutes } from '../../core/routes.js';
@@ -37,7 +38,7 @@ describe('Plugin HTTP routes', () => {
 
   it('refuses the runtime\'s own paths, a route another plugin has, and paths that are not plain', () => {
     const ok = (): { status: number } => ({ status: 204 });
-    for (const path of ['/', '/healthz', '/metrics']) assert.throws(() => routes.add('a', 'POST', path, ok, {}, log), /is the runtime's own endpoint/);
+    for (const path of ['/healthz', '/metrics']) assert.throws(() => routes.add('a', 'POST', path, ok, {}, log), /is the runtime's own endpoint/);
     for (const path of ['hook', '/a?b=c', '/a//b', '/a b']) assert.throws(() => routes.add('a', 'POST', path, ok, {}, log), /must start with "\/" and be a plain URL path/);
     const remove = routes.add('a', 'post', '/hook', ok, {}, log);
     assert.throws(() => routes.add('b', 'POST', '/hook', ok, {}, log), /route POST \/hook is taken by plugin "a"/);
@@ -72,5 +73,29 @@ describe('Plugin HTTP routes', () => {
     assert.equal(refused.status, 503);
     assert.equal(refused.headers.get('retry-after'), '5');
     assert.equal(map.get('last'), 'hello');
+  });
+
+  it('streams a Readable body as it is written, tells the handler who asks, and destroys the stream when the client goes away', async () => {
+    const stream = new PassThrough();
+    let asker: string | undefined;
+    routes.add('a', 'GET', '/stream', (req) => {
+      asker = req.remoteAddress;
+      stream.write('first\n');
+      return { status: 200, headers: { 'content-type': 'text/event-stream' }, body: stream };
+    }, {}, log);
+    const url = await serve(true);
+    const res = await fetch(`${url}/stream`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'text/event-stream');
+    assert.equal(asker, '127.0.0.1');
+    const reader = res.body!.getReader();
+    const read = async (): Promise<string> => Buffer.from((await reader.read()).value!).toString();
+    assert.equal(await read(), 'first\n');
+    stream.write('second\n');
+    assert.equal(await read(), 'second\n');
+    const closed = new Promise((r) => stream.once('close', r));
+    await reader.cancel();
+    await closed;
+    assert.equal(stream.destroyed, true);
   });
 });

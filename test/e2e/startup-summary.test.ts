@@ -22,7 +22,7 @@ describe('Start-up summary and connection failures in the logs', () => {
     assert.deepEqual(details.connections.local, { url: suite.broker.url, state: 'connected' });
     assert.deepEqual(details.plugins.homelink, { version: '1.0.0', state: 'running', subscribes: ['local: joe_bloggs/#'] });
     const summary = String(running.summary);
-    assert.match(summary, new RegExp(`status page +${details.http}/ `));
+    assert.match(summary, new RegExp(`http +${details.http} +\\(health ${details.http}/healthz, metrics ${details.http}/metrics\\)`));
     assert.match(summary, new RegExp(`connection +local +${suite.broker.url} +connected`));
     assert.match(summary, /plugin +homelink 1\.0\.0 +running; subscribes local: joe_bloggs\/#/);
     assert.match(summary, new RegExp(`next .*mosquitto_sub -h 127\\.0\\.0\\.1 -p ${suite.broker.port} -t 'switchboard/events/#' -v`));

@@ -90,9 +90,10 @@ describe('loadConfig', () => {
       broker: { port: 'x', colour: 'red' },
       log: { level: 'loud' },
       connections: { remote: { url: 'http://nope', keepalive: -1, qos: 3 } },
-      http: { enabled: 'yes' },
+      http: { enabled: 'yes', auth: { type: 'none' } },
     });
     assert.match(find(list, 'brokr').message, /is not a known option/);
+    assert.equal(find(list, 'http.auth').message, 'is not a known option; it is plugins.status-page.auth now');
     assert.match(find(list, 'broker.colour').message, /^is not a known option \(known: embedded, host, port, username, password, users, protectedTopics, tls\)$/);
     assert.equal(find(list, 'broker.port').message, 'must be an integer');
     assert.equal(find(list, 'log.level').message, 'must be one of fatal, error, warn, info, debug, trace, silent');

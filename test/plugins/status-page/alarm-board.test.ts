@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { BusEvent } from '../../core/bus.js';
-import { DEVICE_REMOVED, DEVICE_UPDATED, type Device } from '../../core/devices.js';
-import { AlarmBoard } from '../../core/status/alarm-board.js';
+import { DEVICE_REMOVED, DEVICE_UPDATED, type BusEvent, type Device } from '../../../core/index.js';
+import { AlarmBoard } from '../../../plugins/status-page/alarm-board.js';
 
 function announce(board: AlarmBoard, device: Omit<Device, 'connection' | 'stateTopic' | 'capabilities'>): void {
   const full: Device = { ...device, connection: 'local', stateTopic: `state/${device.id}`, capabilities: [{ key: 'alarm', type: 'alarm', field: 'alarm', attributesField: 'alerts' }] };

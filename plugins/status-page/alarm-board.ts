@@ -1,5 +1,4 @@
-import { DEVICE_REMOVED, DEVICE_UPDATED, type Device } from '../devices.js';
-import type { BusEvent } from '../bus.js';
+import { DEVICE_REMOVED, DEVICE_UPDATED, type BusEvent, type Device } from '../../core/index.js';
 
 /**
  * alarm: in alarm with an alert still sounding (or none listed); silenced: in alarm, every alert silenced

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { BRIDGE_UPDATED, type BridgeStatus } from '../../core/bridges.js';
-import { BridgeBoard } from '../../core/status/bridge-board.js';
+import { BRIDGE_UPDATED, type BridgeStatus } from '../../../core/index.js';
+import { BridgeBoard } from '../../../plugins/status-page/bridge-board.js';
 
 function status(name: string, out: number): BridgeStatus {
   return { name, local: { connection: 'local', connected: true }, remote: { connection: 'cloud', connected: false }, forwarded: { out, in: 0 }, dropped: { echo: 1 } };

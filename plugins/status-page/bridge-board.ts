@@ -1,5 +1,4 @@
-import { BRIDGE_UPDATED, type BridgeStatus } from '../bridges.js';
-import type { BusEvent } from '../bus.js';
+import { BRIDGE_UPDATED, type BridgeStatus, type BusEvent } from '../../core/index.js';
 
 /** A bridge as the page shows it: its latest state, and the plugin that runs it. */
 export interface BoardBridge extends BridgeStatus {
