@@ -44,42 +44,28 @@ interface Entry {
  */
 @injectable()
 export class PluginHost {
-  readonly #config: RuntimeConfig;
-  readonly #pipeline: Pipeline;
-  readonly #state: StateStore;
-  readonly #metrics: Metrics;
-  readonly #log: Logger;
-  readonly #routes: PluginRoutes;
   readonly #entries: Entry[] = [];
   readonly #events: EventTypes;
-  readonly #container: Container;
 
   constructor(
-    @inject(TOKENS.Config) config: RuntimeConfig,
-    @inject(Pipeline) pipeline: Pipeline,
-    @inject(StateStore) state: StateStore,
-    @inject(Metrics) metrics: Metrics,
-    @inject(TOKENS.Logger) log: Logger,
-    @inject(PluginRoutes) routes: PluginRoutes,
-    @inject(TOKENS.Container) container: Container,
+    @inject(TOKENS.Config) private readonly config: RuntimeConfig,
+    @inject(Pipeline) private readonly pipeline: Pipeline,
+    @inject(StateStore) private readonly state: StateStore,
+    @inject(Metrics) private readonly metrics: Metrics,
+    @inject(TOKENS.Logger) private readonly log: Logger,
+    @inject(PluginRoutes) private readonly routes: PluginRoutes,
+    @inject(TOKENS.Container) private readonly container: Container,
   ) {
-    this.#config = config;
-    this.#pipeline = pipeline;
-    this.#state = state;
-    this.#metrics = metrics;
-    this.#log = log;
-    this.#routes = routes;
     this.#events = new EventTypes(config.plugins);
-    this.#container = container;
   }
 
   async setup(runtime: RuntimeInfo): Promise<void> {
-    for (const plugin of this.#config.plugins) {
-      const scope = pluginScope(this.#container, plugin.name);
+    for (const plugin of this.config.plugins) {
+      const scope = pluginScope(this.container, plugin.name);
       const log = resolve(scope, PLUGIN.Logger);
       const record: PluginRecord = {
         name: plugin.name,
-        probe: new PluginProbe(plugin.name, log, this.#metrics),
+        probe: new PluginProbe(plugin.name, log, this.metrics),
         removers: [],
         startHooks: [],
         readyHooks: [],
@@ -90,7 +76,7 @@ export class PluginHost {
       };
       const entry: Entry = { record, status: { state: 'configured', version: plugin.definition.version, optional: plugin.optional, subscribes: record.subscribes }, dependencies: plugin.definition.dependencies ?? [] };
       this.#entries.push(entry);
-      const ctx = createPluginContext(record, plugin.options, scope, { config: this.#config, events: this.#events, pipeline: this.#pipeline, state: this.#state, metrics: this.#metrics, runtime, routes: this.#routes });
+      const ctx = createPluginContext(record, plugin.options, scope, { config: this.config, events: this.#events, pipeline: this.pipeline, state: this.state, metrics: this.metrics, runtime, routes: this.routes });
       try {
         this.#checkDependencies(plugin.definition.dependencies, 'set up');
         await withTimeout(Promise.resolve().then(() => plugin.definition.setup(ctx)), `plugin "${plugin.name}" setup`);
@@ -109,7 +95,7 @@ export class PluginHost {
         this.#checkDependencies(entry.dependencies, 'running');
         for (const hook of entry.record.startHooks) await withTimeout(Promise.resolve().then(hook), `plugin "${entry.record.name}" start`);
         entry.status.state = 'running';
-        this.#log.info({ plugin: entry.record.name, version: entry.status.version }, 'plugin running');
+        this.log.info({ plugin: entry.record.name, version: entry.status.version }, 'plugin running');
       } catch (err) {
         this.#fail(entry, 'start', err);
       }
@@ -132,7 +118,7 @@ export class PluginHost {
         try {
           await withTimeout(Promise.resolve().then(hook), `plugin "${entry.record.name}" stop`);
         } catch (err) {
-          this.#log.error({ plugin: entry.record.name, err }, 'plugin failed to stop cleanly');
+          this.log.error({ plugin: entry.record.name, err }, 'plugin failed to stop cleanly');
         }
       }
       for (const topics of entry.record.retained.values()) topics.flush();
@@ -159,9 +145,9 @@ export class PluginHost {
     for (const remove of record.removers.splice(0)) remove();
     entry.status.state = 'failed';
     entry.status.error = err instanceof Error ? err.message : String(err);
-    this.#metrics.failures.labels(record.name, stage === 'start' ? 'start' : 'setup').inc();
+    this.metrics.failures.labels(record.name, stage === 'start' ? 'start' : 'setup').inc();
     if (entry.status.optional && !record.hasGuard) {
-      this.#log.error({ plugin: record.name, err }, `plugin "${record.name}" failed to ${stage} and is disabled (optional): ${entry.status.error}`);
+      this.log.error({ plugin: record.name, err }, `plugin "${record.name}" failed to ${stage} and is disabled (optional): ${entry.status.error}`);
       return;
     }
     const why = entry.status.optional ? ' (it guards what leaves the runtime, so it cannot be optional)' : '';

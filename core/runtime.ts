@@ -28,99 +28,71 @@ const ANNOUNCE_WAIT_MS = 5000;
  */
 @injectable()
 export class Runtime {
-  readonly #config: RuntimeConfig;
-  readonly #log: Logger;
-  readonly #metrics: Metrics;
-  readonly #state: StateStore;
-  readonly #broker: EmbeddedBroker;
-  readonly #connections: Connections;
-  readonly #pipeline: Pipeline;
-  readonly #plugins: PluginHost;
-  readonly #health: Health;
-  readonly #http: HttpServer;
   #stopping: Promise<void> | null = null;
 
   constructor(
-    @inject(TOKENS.Config) config: RuntimeConfig,
-    @inject(TOKENS.Logger) log: Logger,
-    @inject(Metrics) metrics: Metrics,
-    @inject(StateStore) state: StateStore,
-    @inject(EmbeddedBroker) broker: EmbeddedBroker,
-    @inject(Connections) connections: Connections,
-    @inject(Pipeline) pipeline: Pipeline,
-    @inject(PluginHost) plugins: PluginHost,
-    @inject(Health) health: Health,
-    @inject(HttpServer) http: HttpServer,
+    @inject(TOKENS.Config) private readonly config: RuntimeConfig,
+    @inject(TOKENS.Logger) private readonly log: Logger,
+    @inject(Metrics) private readonly metrics: Metrics,
+    @inject(StateStore) private readonly state: StateStore,
+    @inject(EmbeddedBroker) private readonly embeddedBroker: EmbeddedBroker,
+    @inject(Connections) private readonly connections: Connections,
+    @inject(Pipeline) private readonly pipeline: Pipeline,
+    @inject(PluginHost) private readonly plugins: PluginHost,
+    @inject(Health) readonly health: Health,
+    @inject(HttpServer) readonly http: HttpServer,
   ) {
-    this.#config = config;
-    this.#log = log;
-    this.#metrics = metrics;
-    this.#state = state;
-    this.#broker = broker;
-    this.#connections = connections;
-    this.#pipeline = pipeline;
-    this.#plugins = plugins;
-    this.#health = health;
-    this.#http = http;
     health.version = VERSION;
   }
 
-  get health(): Health {
-    return this.#health;
-  }
-
-  get http(): HttpServer {
-    return this.#http;
-  }
-
   get broker(): EmbeddedBroker | undefined {
-    return this.#config.core.broker.embedded ? this.#broker : undefined;
+    return this.config.core.broker.embedded ? this.embeddedBroker : undefined;
   }
 
   async start(): Promise<void> {
-    const { core } = this.#config;
+    const { core } = this.config;
     try {
-      await this.#state.open();
+      await this.state.open();
       if (core.broker.embedded) {
-        this.#broker.authorize(this.#brokerAccess());
-        await this.#broker.start();
-        if (this.#config.localIsEmbedded) this.#connections.get('local')!.retarget(this.#broker.url);
+        this.embeddedBroker.authorize(this.#brokerAccess());
+        await this.embeddedBroker.start();
+        if (this.config.localIsEmbedded) this.connections.get('local')!.retarget(this.embeddedBroker.url);
       }
-      for (const connection of this.#connections.all()) connection.onMessage(this.#pipeline.dispatch);
-      if (core.deadLetter.topic) this.#pipeline.setDeadLetter({ connection: core.deadLetter.connection, topic: core.deadLetter.topic });
-      installEventsOut(this.#pipeline, new PluginProbe('core', this.#log, this.#metrics), core.events, this.#connections.get(core.events.connection)!);
-      await this.#plugins.setup(this.#info());
-      await this.#connections.start();
-      await this.#plugins.start();
-      await this.#http.start();
+      for (const connection of this.connections.all()) connection.onMessage(this.pipeline.dispatch);
+      if (core.deadLetter.topic) this.pipeline.setDeadLetter({ connection: core.deadLetter.connection, topic: core.deadLetter.topic });
+      installEventsOut(this.pipeline, new PluginProbe('core', this.log, this.metrics), core.events, this.connections.get(core.events.connection)!);
+      await this.plugins.setup(this.#info());
+      await this.connections.start();
+      await this.plugins.start();
+      await this.http.start();
     } catch (err) {
       // A run that never started has nothing to report stopping: the rollback logs at debug only.
       await this.#shutDown(Date.now() + SHUTDOWN_MS, 'debug').catch(() => undefined);
       throw err;
     }
-    this.#health.phase = 'running';
+    this.health.phase = 'running';
     void this.#announce();
   }
 
   /** Logs the start-up summary once every connection is up (or after ANNOUNCE_WAIT_MS, saying which is not). */
   async #announce(): Promise<void> {
     const deadline = Date.now() + ANNOUNCE_WAIT_MS;
-    while (!this.#connections.all().every((c) => c.connected) && Date.now() < deadline) {
+    while (!this.connections.all().every((c) => c.connected) && Date.now() < deadline) {
       if (this.#stopping) return;
       await new Promise((r) => setTimeout(r, 20));
     }
     if (this.#stopping) return;
     const summary = startupSummary({
       version: VERSION,
-      config: this.#config.file,
-      broker: this.broker && { url: this.broker.url, anonymous: !this.#config.core.broker.username },
-      http: this.#http.url,
-      routes: this.#http.routes,
-      connections: this.#connections.status(),
-      plugins: this.#plugins.status(),
-      events: this.#config.core.events,
+      config: this.config.file,
+      broker: this.broker && { url: this.broker.url, anonymous: !this.config.core.broker.username },
+      http: this.http.url,
+      routes: this.http.routes,
+      connections: this.connections.status(),
+      plugins: this.plugins.status(),
+      events: this.config.core.events,
     });
-    this.#log.info({ health: this.#http.url && `${this.#http.url}/healthz`, summary: summary.text, details: summary.details }, 'Switchboard is running');
+    this.log.info({ health: this.http.url && `${this.http.url}/healthz`, summary: summary.text, details: summary.details }, 'Switchboard is running');
   }
 
   /** Stops gracefully within SHUTDOWN_MS; calling it again returns the same promise. */
@@ -130,47 +102,47 @@ export class Runtime {
   }
 
   async #shutDown(deadline: number, level: 'info' | 'debug'): Promise<void> {
-    this.#health.phase = 'stopping';
-    this.#log[level]('stopping: no new messages are taken; finishing those in flight');
-    const connections = this.#connections.all();
+    this.health.phase = 'stopping';
+    this.log[level]('stopping: no new messages are taken; finishing those in flight');
+    const connections = this.connections.all();
     for (const connection of connections) connection.stopReading();
     // Leave a second of the budget for disconnecting and writing the snapshot.
     const drained = await Promise.all(connections.map((c) => c.drain(deadline - 1000)));
-    if (drained.includes(false)) this.#log.warn('some messages were still being handled at the deadline; the broker redelivers them to a persistent session');
-    await this.#plugins.stop();
-    const events = this.#connections.get(this.#config.core.events.connection);
+    if (drained.includes(false)) this.log.warn('some messages were still being handled at the deadline; the broker redelivers them to a persistent session');
+    await this.plugins.stop();
+    const events = this.connections.get(this.config.core.events.connection);
     if (events?.connected) {
       try {
-        this.#pipeline.publish('core', events.name, this.#config.core.events.statusTopic, 'offline', { qos: 1, retain: true });
+        this.pipeline.publish('core', events.name, this.config.core.events.statusTopic, 'offline', { qos: 1, retain: true });
       } catch (err) {
-        this.#log.warn({ err }, 'could not publish the offline status');
+        this.log.warn({ err }, 'could not publish the offline status');
       }
     }
     // Bounded: with the disk failing, what is not durable stays unacknowledged and the broker redelivers it.
-    await Promise.race([this.#state.flushed(), new Promise((r) => setTimeout(r, Math.max(0, deadline - 500 - Date.now())).unref())]);
+    await Promise.race([this.state.flushed(), new Promise((r) => setTimeout(r, Math.max(0, deadline - 500 - Date.now())).unref())]);
     await Promise.all(connections.map((c) => c.stop(deadline - 500)));
-    await this.#state.close(deadline);
-    await this.#broker.stop();
-    await this.#http.stop();
-    this.#health.phase = 'stopped';
-    this.#log[level]('stopped');
+    await this.state.close(deadline);
+    await this.embeddedBroker.stop();
+    await this.http.stop();
+    this.health.phase = 'stopped';
+    this.log[level]('stopped');
   }
 
   /** Switchboard's own login and client id on the embedded broker, and the topics only it may publish to. */
   #brokerAccess(): BrokerAccess {
-    const { events, deadLetter } = this.#config.core;
-    const local = this.#config.localIsEmbedded ? this.#connections.get('local') : undefined;
-    const own = local && this.#config.connections.local?.username ? { username: this.#config.connections.local.username, password: this.#config.connections.local.password ?? '' } : null;
+    const { events, deadLetter } = this.config.core;
+    const local = this.config.localIsEmbedded ? this.connections.get('local') : undefined;
+    const own = local && this.config.connections.local?.username ? { username: this.config.connections.local.username, password: this.config.connections.local.password ?? '' } : null;
     return {
       own,
       ownClientIds: () => (own && local ? [local.status().clientId] : []),
       protectedTopics: [`${events.prefix}/#`, events.statusTopic, ...(deadLetter.topic ? [deadLetter.topic] : [])],
-      isInput: (topic) => this.#pipeline.isInput('local', topic),
+      isInput: (topic) => this.pipeline.isInput('local', topic),
     };
   }
 
   #info(): RuntimeInfo {
-    const { events } = this.#config.core;
+    const { events } = this.config.core;
     return {
       version: VERSION,
       eventsConnection: events.connection,
@@ -178,8 +150,8 @@ export class Runtime {
       eventsQos: events.qos as QoS,
       statusTopic: events.statusTopic,
       eventsExclude: events.exclude,
-      connections: Object.keys(this.#config.connections),
-      health: () => this.#health.report(),
+      connections: Object.keys(this.config.connections),
+      health: () => this.health.report(),
     };
   }
 }
