@@ -4,25 +4,12 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createServer as createTlsServer } from 'node:tls';
 import './quiet-debug.js';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
+import type { CoreConfig } from './config/core-schema.js';
 import type { Logger } from './logger.js';
 import { TopicMatcher } from './topic-matcher.js';
 
-export interface BrokerUser {
-  username: string;
-  password: string;
-  publish?: string[];
-  subscribe?: string[];
-}
-
-export interface BrokerOptions {
-  host: string;
-  port: number;
-  username: string;
-  password: string;
-  users?: BrokerUser[];
-  protectedTopics?: string[];
-  tls?: { enabled: boolean; port: number; cert: string; key: string; passphrase: string; ca: string };
-}
+export type BrokerOptions = CoreConfig['broker'];
+export type BrokerUser = BrokerOptions['users'][number];
 
 /** What the runtime tells the broker about itself: who Switchboard is, and which topics it takes as input. */
 export interface BrokerAccess {
@@ -83,7 +70,7 @@ export class EmbeddedBroker {
   authorize(access: BrokerAccess): void {
     this.#access = access;
     const matcher = new TopicMatcher<true>();
-    for (const filter of [...(this.#opts.protectedTopics ?? []), ...access.protectedTopics]) matcher.add(filter, true);
+    for (const filter of [...this.#opts.protectedTopics, ...access.protectedTopics]) matcher.add(filter, true);
     this.#protected = matcher;
   }
 
@@ -95,7 +82,7 @@ export class EmbeddedBroker {
       this.#servers.push(plain);
       this.#port = (plain.address() as AddressInfo).port;
       const tls = this.#opts.tls;
-      if (tls?.enabled) {
+      if (tls.enabled) {
         const secure = createTlsServer(
           {
             cert: readFileSync(tls.cert),
@@ -133,7 +120,7 @@ export class EmbeddedBroker {
   }
 
   get #loginRequired(): boolean {
-    return this.#opts.username !== '' || (this.#opts.users?.length ?? 0) > 0;
+    return this.#opts.username !== '' || this.#opts.users.length > 0;
   }
 
   readonly #authenticate = (client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): void => {
@@ -154,7 +141,7 @@ export class EmbeddedBroker {
     }
     // Taking the id would disconnect Switchboard (the broker keeps the newer of two clients with one id).
     if (this.#access.ownClientIds().includes(client.id)) return refuse(IDENTIFIER_REJECTED, 'refused a client that used the client id of Switchboard\'s own connection');
-    const user = this.#opts.users?.find((u) => u.username === username);
+    const user = this.#opts.users.find((u) => u.username === username);
     if (user) {
       if (password === undefined || !sameSecret(password, user.password)) return refuse(NOT_AUTHORIZED, 'refused a client: wrong user name or password');
       this.#principals.set(client, { kind: 'user', user, publish: user.publish ? matcherOf(user.publish) : null, subscribe: user.subscribe ? matcherOf(user.subscribe) : null });
