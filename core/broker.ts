@@ -5,6 +5,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import './quiet-debug.js';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { CoreConfig } from './config/core-schema.js';
+import { localMqttUrl } from './config/load-config.js';
 import type { Logger } from './logger.js';
 import { TopicMatcher } from './topic-matcher.js';
 
@@ -62,8 +63,7 @@ export class EmbeddedBroker {
   }
 
   get url(): string {
-    const host = this.#opts.host === '0.0.0.0' || this.#opts.host === '::' ? '127.0.0.1' : this.#opts.host;
-    return `mqtt://${host.includes(':') ? `[${host}]` : host}:${this.#port}`;
+    return localMqttUrl(this.#opts.host, this.#port);
   }
 
   /** Tells the broker who Switchboard is; before start. */

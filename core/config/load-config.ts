@@ -237,9 +237,14 @@ function addNew(problems: ConfigProblem[], more: ConfigProblem[]): void {
   }
 }
 
+/** The URL a client on this machine reaches a listener on `host` by (a wildcard address: by loopback). */
+export function localMqttUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `mqtt://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
 function defaultLocal(core: CoreConfig): ConnectionConfig {
-  const host = core.broker.host === '0.0.0.0' || core.broker.host === '::' ? '127.0.0.1' : core.broker.host;
-  const local: Record<string, unknown> = { url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${core.broker.port}` };
+  const local: Record<string, unknown> = { url: localMqttUrl(core.broker.host, core.broker.port) };
   if (core.broker.embedded) {
     // Switchboard's own login on its embedded broker: made anew at every start, known to no one else.
     local.username = OWN_USERNAME;
