@@ -131,7 +131,7 @@ export function createPluginContext<O>(record: PluginRecord, options: O, scope: 
       if (!topics) {
         if (!deps.config.connections[connection]) throw new Error(`no connection named "${connection}" (connections: ${runtime.connections.join(', ')})`);
         topics = new RetainedTopics(
-          state.namespace<string>(`retained/${name}/${connection}`),
+          state.namespace<number | string>(`retained/${name}/${connection}`),
           // Not stored durably in flight: RetainedTopics publishes every value again after a restart.
           (topic, payload, qos, retain, done) => pipeline.publish(name, connection, topic, payload, { qos, retain, durable: false, onDone: done }),
           opts.qos ?? connectionQos(connection),

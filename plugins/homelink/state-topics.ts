@@ -109,10 +109,7 @@ export class StateTopics {
   publishAll(): void {
     for (const property of this.#registry.properties()) this.property(property.reference);
     for (const device of this.#registry.devices()) this.device(device.serial);
-    const wanted = new Set<string>();
-    for (const property of this.#registry.properties()) for (const leaf of PROPERTY_LEAVES) wanted.add(this.propertyTopic(property.reference, leaf));
-    for (const device of this.#registry.devices()) for (const leaf of ['state', 'alerts'] as const) wanted.add(this.deviceTopic(device, leaf));
-    for (const topic of this.#retained.topics()) if (!wanted.has(topic)) this.#retained.delete(topic);
+    this.#retained.clearUnset();
   }
 
   #deviceStateOf(serial: string): unknown {
