@@ -59,11 +59,16 @@ export class AlertBook {
   /** A device's one alert as it is (most devices list one at most), or its alerts by id: a Map per device would cost more than the alert. */
   readonly #byDevice = new Map<string, ListedAlert | Map<string, ListedAlert>>();
   readonly #perProperty: Record<AlertKind, Map<string, number>> = { alarm: new Map(), problem: new Map() };
+  readonly #serial: (device: string) => string | undefined;
 
-  constructor(listed: StateMap<ListedAlert>, tombstones: RecentIds) {
+  /** `serial` gives the registry's copy of a device's serial, so that alerts read back from state do not keep one each. */
+  constructor(listed: StateMap<ListedAlert>, tombstones: RecentIds, serial: (device: string) => string | undefined = () => undefined) {
     this.#listed = listed;
     this.#tombstones = tombstones;
-    for (const alert of listed.values()) {
+    this.#serial = serial;
+    for (const [eventId, alert] of listed) {
+      alert.eventId = eventId;
+      alert.device = serial(alert.device) ?? alert.device;
       texts.fields(alert, POOLED);
       this.#index(alert);
     }
@@ -112,7 +117,7 @@ export class AlertBook {
       this.#tombstones.set(eventId, next.at);
       return { step, changed: true, owner: undefined };
     }
-    const alert: ListedAlert = { eventId, device: owner.device, property: owner.property, status: next.status, at: next.at, eventType: null, severity: null, raisedDate: null, description: null, ...details };
+    const alert: ListedAlert = { eventId, device: this.#serial(owner.device) ?? owner.device, property: owner.property, status: next.status, at: next.at, eventType: null, severity: null, raisedDate: null, description: null, ...details };
     texts.fields(alert, POOLED);
     this.#tombstones.delete(eventId);
     this.#listed.set(eventId, alert);

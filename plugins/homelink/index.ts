@@ -24,7 +24,7 @@ export default definePlugin({
     const connection = options.publishConnection ?? ctx.runtime.eventsConnection;
     const bounds = { limit: options.tombstoneLimit, maxAgeMs: options.tombstoneMaxAgeDays * DAY_MS };
     const registry = new Registry(ctx.state('properties'), ctx.state('devices'));
-    const alerts = new AlertBook(ctx.state('alerts'), new RecentIds(ctx.state('cleared-alerts'), bounds));
+    const alerts = new AlertBook(ctx.state('alerts'), new RecentIds(ctx.state('cleared-alerts'), bounds), (serial) => registry.device(serial)?.serial);
     const topics = new StateTopics({
       retained: ctx.retained({ connection, intervalMs: options.publishIntervalMs }),
       prefix: options.statePrefix,

@@ -90,8 +90,10 @@ export class Registry {
   constructor(properties: StateMap<PropertyRecord>, devices: StateMap<DeviceRecord>) {
     this.#properties = properties;
     this.#devices = devices;
-    // Read back from state, each record has its own copy of every text: one copy of each repeated one is kept.
-    for (const device of devices.values()) {
+    // Read back from state, each record has its own copy of every text: one copy of each repeated one is kept,
+    // and the serial is the map's key rather than a second copy of it.
+    for (const [serial, device] of devices) {
+      device.serial = serial;
       texts.fields(device, POOLED_DEVICE_FIELDS);
       for (const reading of Object.values(device.readings)) reading.unit = texts.get(reading.unit);
       this.#index(device);
