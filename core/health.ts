@@ -14,8 +14,11 @@ export interface HealthReport {
   problems: string[];
   connections: Record<string, Omit<ConnectionStatus, 'clientId'>>;
   plugins: Record<string, PluginStatus>;
-  /** `lost`: what was missing at start (the log line of each); the state is as complete as it can be, so not a problem. */
-  state: { dir: string; writable: boolean; error?: string; lost?: string[] };
+  /**
+   * `unwritten`: changes made and not yet on disk (a few while messages flow; growing, the disk is not keeping up);
+   * `lost`: what was missing at start (the log line of each); the state is as complete as it can be, so not a problem.
+   */
+  state: { dir: string; writable: boolean; unwritten: number; error?: string; lost?: string[] };
 }
 
 /** What GET /healthz reports: healthy while running with every connection up, every plugin running and state being written. */
@@ -56,6 +59,7 @@ export class Health {
       state: {
         dir: this.#state.dir,
         writable: !degraded,
+        unwritten: this.#state.seq - this.#state.durableSeq,
         ...(degraded ? { error: degraded.message } : {}),
         ...(this.#state.missing.length > 0 ? { lost: this.#state.missing.map((m) => m.message) } : {}),
       },

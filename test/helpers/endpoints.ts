@@ -35,9 +35,12 @@ export async function waitForHealth(url: string, predicate: (status: number, rep
 }
 
 /**
- * Waits until the runtime is healthy, has acknowledged every message it took on connection `local`, and the broker
- * has acknowledged everything it published there: nothing is left for a kill to make the broker or the runtime send again.
+ * Waits until the runtime is healthy, has acknowledged every message it took on connection `local`, the broker has
+ * acknowledged everything it published there, and all of that is on disk (a packet the broker acknowledged stays in
+ * the state until its removal is written): nothing is left for a kill to make the broker or the runtime send again.
  */
 export function waitUntilSettled(url: string, ms: number, what: string): Promise<HealthReport> {
-  return waitForHealth(url, (status, report) => status === 200 && report.connections.local!.heldAcks === 0 && report.connections.local!.storedOutgoing === 0, ms, what);
+  const settled = (status: number, report: HealthReport): boolean =>
+    status === 200 && report.connections.local!.heldAcks === 0 && report.connections.local!.storedOutgoing === 0 && report.state.unwritten === 0;
+  return waitForHealth(url, settled, ms, what);
 }
