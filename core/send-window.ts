@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { MqttClient, Packet } from 'mqtt';
 import { Fifo } from './fifo.js';
 
@@ -45,6 +46,23 @@ export function installSendWindow(client: MqttClient, window: number): SendWindo
     }
   };
 
+  // mqtt.js handles each packet it reads in a tick of its own, and mqtt-packet flushes what a packet wrote at the end
+  // of its tick: a publish released per acknowledgement would cost a socket write each. The socket is held corked
+  // until the acknowledgements read in one go are handled, so that what they release leaves in one write.
+  let corked: Writable | null = null;
+  const uncork = (): void => {
+    const stream = corked;
+    corked = null;
+    stream?.uncork();
+  };
+  const batchWrites = (): void => {
+    const stream = (client as { stream?: Writable }).stream;
+    if (corked !== null || typeof stream?.cork !== 'function') return;
+    stream.cork();
+    corked = stream;
+    setImmediate(uncork);
+  };
+
   writer._writePacket = (packet, cb) => {
     if (packet.cmd === 'publish' && packet.qos > 0 && !inflight.has(packet.messageId!)) {
       if (inflight.size >= limit) {
@@ -63,6 +81,7 @@ export function installSendWindow(client: MqttClient, window: number): SendWindo
     }
     const done = packet.cmd === 'puback' || packet.cmd === 'pubcomp' || (packet.cmd === 'pubrec' && (packet.reasonCode ?? 0) >= 0x80);
     if (done && inflight.delete(packet.messageId!)) {
+      if (held.size > 0) batchWrites();
       release();
       for (const listener of listeners) listener();
     }
