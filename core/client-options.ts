@@ -41,6 +41,9 @@ export async function clientOptions(c: ConnectionConfig, parts: ClientParts, log
     messageIdProvider: parts.messageIdProvider,
     // Else mqtt-packet keeps a Buffer for every message id (65 536 of them, about 7 MB of heap) to save two bytes' allocation per packet.
     writeCache: false,
+    // Else every acknowledgement the broker sends restarts the keepalive timer (a timer cleared and set per message);
+    // a PINGREQ once per keepalive period, busy or not, is all MQTT asks.
+    reschedulePings: false,
   };
   // mqtt.js logs a dozen times per packet through `debug`, which gathers its arguments into an array even when off:
   // a sixth of what a message allocated. Its own logger stays for whoever turns it on (DEBUG=mqttjs*).
