@@ -284,16 +284,24 @@ export class Sanitizer {
     if (Array.isArray(value)) return eachChild(value, (v) => this.#walk(v, rules, outgoing));
     const record = value as Record<string, unknown>;
     let out: Record<string, unknown> | null = null;
+    // While no key is renamed, the copy is made whole at once (one allocation) and changed values set in it; a renamed
+    // key has to take the place of the original, so the copy is then built key by key.
+    let keyed = false;
     for (const key in record) {
       if (!Object.hasOwn(record, key)) continue;
       const v = record[key];
       const k = this.#text(key, rules);
       const w = this.#walk(v, rules, outgoing);
-      if (out === null) {
-        if (k === key && w === v) continue;
-        out = copyBefore(record, key);
+      if (keyed) {
+        define(out!, k, w);
+      } else if (k !== key) {
+        out = copyBefore(out ?? record, key);
+        keyed = true;
+        define(out, k, w);
+      } else if (w !== v) {
+        out ??= { ...record };
+        define(out, k, w);
       }
-      define(out, k, w);
     }
     return out ?? record;
   }
