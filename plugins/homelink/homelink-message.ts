@@ -60,7 +60,8 @@ export interface HomelinkMessage {
 
 /** Reads a message under the HomeLINK root (`rootDepth` levels): the type is the first level after the root. */
 export function parseMessage(message: InboundMessage, rootDepth: number): HomelinkMessage {
-  return parseHomelink(message.levels[rootDepth] ?? '', message.object(), message.topic);
+  const levels = message.levels;
+  return parseHomelink(levels[rootDepth] ?? '', message.object(), message.topic, levels);
 }
 
 /**
@@ -70,7 +71,7 @@ export function parseMessage(message: InboundMessage, rootDepth: number): Homeli
  * not short strings, an action the type does not have, an actionTimestamp that is not an ISO 8601 date,
  * and messages missing what their type needs. An unknown type is not an error.
  */
-export function parseHomelink(type: string, payload: unknown, topic?: string): HomelinkMessage {
+export function parseHomelink(type: string, payload: unknown, topic?: string, levels?: readonly string[]): HomelinkMessage {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new MessageRejected(`payload is not a JSON object (${Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload})`, 'not_an_object');
   }
@@ -85,7 +86,7 @@ export function parseHomelink(type: string, payload: unknown, topic?: string): H
     topic,
     type: messageType,
     action: action(messageType, p),
-    classifier: messageType === 'alert' && topic !== undefined ? alertClassifier(topic) : undefined,
+    classifier: messageType === 'alert' && topic !== undefined ? alertClassifier(levels ?? topic.split('/')) : undefined,
     payload: p,
     property,
     device,
@@ -187,9 +188,8 @@ function action(type: MessageType, payload: Record<string, unknown>): string | u
   return upper;
 }
 
-/** The level after `alert` in `<root>/alert/active|resolved/...`. */
-function alertClassifier(topic: string): string | undefined {
-  const levels = topic.split('/');
+/** The level after `alert` in `<root>/alert/active|resolved/...` (the topic's levels). */
+function alertClassifier(levels: readonly string[]): string | undefined {
   for (let i = 0; i < levels.length - 1; i++) {
     if (levels[i] !== 'alert') continue;
     const next = levels[i + 1]!.toLowerCase();
