@@ -70,7 +70,9 @@ export class Sanitizer {
   readonly #eventPlans = new Map<string, Plan>();
   readonly #messagePlans = new Map<string, Plan>();
   readonly #plans = new Map<string, Plan>();
-  readonly #checked = new WeakMap<object, Plan>();
+  /** While a message is scanned: the data of the event it publishes, which this guard passed, and the plan it went through. */
+  #checked: object | null = null;
+  #checkedPlan: Plan | null = null;
   /** Events as this guard passed them, with the plan their data went through. */
   readonly #passed = new WeakMap<BusEvent, Plan>();
   readonly #maxScanChars: number;
@@ -126,7 +128,10 @@ export class Sanitizer {
     // The events output's copy of an event this guard passed: its data need not be scanned again (see OutboundMessage.event).
     const data = message.event?.data;
     const passed = data !== null && typeof data === 'object' ? this.#passed.get(message.event!) : undefined;
-    if (passed) this.#checked.set(data!, passed);
+    if (passed) {
+      this.#checked = data!;
+      this.#checkedPlan = passed;
+    }
     const payload = message.payload;
     let next: unknown;
     try {
@@ -148,7 +153,8 @@ export class Sanitizer {
       this.#tally.dropped(err.rule, 'message');
       return null;
     } finally {
-      if (passed) this.#checked.delete(data!);
+      this.#checked = null;
+      this.#checkedPlan = null;
     }
     return next === payload ? message : { ...message, payload: next };
   }
@@ -279,7 +285,7 @@ export class Sanitizer {
   #walk(value: unknown, rules: readonly Rule[], outgoing: boolean): unknown {
     if (typeof value === 'string') return this.#text(value, rules);
     if (value === null || typeof value !== 'object') return value;
-    if (outgoing && this.#checked.get(value)?.covers(rules)) return value;
+    if (outgoing && value === this.#checked && this.#checkedPlan!.covers(rules)) return value;
     if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return this.#serialized(value, rules, outgoing);
     if (Array.isArray(value)) return eachChild(value, (v) => this.#walk(v, rules, outgoing));
     const record = value as Record<string, unknown>;
