@@ -118,8 +118,9 @@ export class Pipeline {
   }
 
   /** Sees every message as it leaves, after the guards (the status page reads device states this way). */
-  onPublished(observer: PublishedObserver): void {
+  onPublished(observer: PublishedObserver): () => void {
     this.#published.push(observer);
+    return () => remove(this.#published, observer);
   }
 
   setDeadLetter(target: DeadLetterTarget | null): void {
@@ -131,7 +132,7 @@ export class Pipeline {
    * when no other handler on that connection uses it. Removing twice is harmless.
    */
   addHandler(probe: PluginProbe, connection: string, filter: string, fn: TopicHandler, qos: QoS | undefined, options: Omit<SubscriptionOptions, 'qos'> = {}): () => void {
-    const conn = this.#connection(connection);
+    const conn = this.connection(connection);
     let matcher = this.#matchers.get(connection);
     if (!matcher) this.#matchers.set(connection, (matcher = new TopicMatcher()));
     const entry: HandlerEntry = { probe, fn };
@@ -282,7 +283,7 @@ export class Pipeline {
    * A message a guard stops calls `options.onDone` with no error at once.
    */
   publish(origin: string, connection: string, topic: string, payload: unknown, options: CorePublishOptions = {}): void {
-    const conn = this.#connection(connection);
+    const conn = this.connection(connection);
     const problem = topicProblem(topic);
     if (problem) throw new Error(problem);
     const out = throughGuards(this.#messageGuards, { connection, topic, payload, qos: options.qos ?? (conn.config.qos as QoS), retain: options.retain ?? conn.config.retain, origin, event: options.event }, guardMessage);
@@ -290,7 +291,7 @@ export class Pipeline {
       options.onDone?.();
       return;
     }
-    const target = out.connection === connection ? conn : this.#connection(out.connection);
+    const target = out.connection === connection ? conn : this.connection(out.connection);
     const raw = typeof out.payload === 'string' || Buffer.isBuffer(out.payload);
     const body = raw ? (out.payload as string | Buffer) : JSON.stringify(out.payload);
     if (body === undefined) throw new Error(`cannot publish ${String(out.payload)} to ${out.topic}: not serializable`);
@@ -362,10 +363,6 @@ export class Pipeline {
 
   /** The named connection; throws for an unknown name. */
   connection(name: string): Connection {
-    return this.#connection(name);
-  }
-
-  #connection(name: string): Connection {
     const conn = this.#connections.get(name);
     if (!conn) throw new Error(`no connection named "${name}" (connections: ${[...this.#connections.keys()].join(', ') || 'none'})`);
     return conn;

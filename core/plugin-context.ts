@@ -86,17 +86,14 @@ export function createPluginContext<O>(record: PluginRecord, options: O, scope: 
       record.removers.push(pipeline.addPublisher(record.probe, typeof events === 'string' ? [events] : events, publisher));
     },
     onPublished(observer) {
-      // The pipeline keeps its observers for good: a plugin rolled back stops seeing messages.
-      let active = true;
-      record.removers.push(() => (active = false));
-      pipeline.onPublished((connection, topic, payload) => {
-        if (!active) return;
+      const remove = pipeline.onPublished((connection, topic, payload) => {
         try {
           observer({ connection, topic, payload });
         } catch (err) {
           log.error({ err, topic }, 'published-message observer failed');
         }
       });
+      record.removers.push(remove);
     },
     route(method, path, handler, opts = {}) {
       if (!deps.config.core.http.enabled) throw new Error(`plugin "${name}" serves ${method.toUpperCase()} ${path} on the HTTP server, which is off: set http.enabled to true`);
