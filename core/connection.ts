@@ -279,9 +279,8 @@ export class Connection {
 
   /** Publishes again what the last run ended with held in memory (see DurableMqttStore.hold): stored at once, before connecting. */
   #publishHeld(): void {
-    for (const [key, p] of this.#outgoing!.held()) {
-      const payload = p.binary !== undefined ? Buffer.from(p.binary, 'base64') : (p.payload ?? '');
-      this.#publish(p.topic, payload, p.qos as QoS, p.retain, { memoryOnly: false, json: p.json, held: key }, p.properties === undefined ? undefined : { properties: p.properties as MessageProperties });
+    for (const [key, p, payload] of this.#outgoing!.held()) {
+      this.#publish(p.topic, payload, p.qos as QoS, p.retain, { memoryOnly: false, json: p.jsonText, held: key }, p.properties === undefined ? undefined : { properties: p.properties as MessageProperties });
     }
   }
 

@@ -38,7 +38,8 @@ export interface HeldPublish {
   topic: string;
   qos: number;
   retain: boolean;
-  json: boolean;
+  /** The payload is JSON text (PacketStorage.json). */
+  jsonText: boolean;
   payload?: string;
   binary?: string;
   properties?: unknown;
@@ -126,15 +127,15 @@ export class DurableMqttStore implements IStore {
    */
   hold(topic: string, payload: string | Buffer, qos: number, retain: boolean, json: boolean, properties: unknown): string {
     const key = String(this.#nextHeld++);
-    const held: HeldPublish = Buffer.isBuffer(payload) ? { topic, qos, retain, json, binary: payload.toString('base64') } : { topic, qos, retain, json, payload };
+    const held: HeldPublish = Buffer.isBuffer(payload) ? { topic, qos, retain, jsonText: json, binary: payload.toString('base64') } : { topic, qos, retain, jsonText: json, payload };
     if (properties !== undefined) held.properties = properties;
     this.#held.set(key, held);
     return key;
   }
 
-  /** The publishes a run ended with still held (see hold), in the order they were made, with their keys. */
-  held(): [key: string, publish: HeldPublish][] {
-    return [...this.#held.entries()].sort(([a], [b]) => Number(a) - Number(b));
+  /** The publishes a run ended with still held (see hold), in the order they were made: their keys, and their payloads as published. */
+  held(): [key: string, publish: HeldPublish, payload: string | Buffer][] {
+    return [...this.#held.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([key, p]) => [key, p, payloadOf(p)]);
   }
 
   put(packet: Packet, cb: () => void): this {
@@ -200,6 +201,10 @@ export class DurableMqttStore implements IStore {
   }
 }
 
+function payloadOf(e: Pick<EncodedPacket, 'binary' | 'json' | 'payload'>): string | Buffer {
+  return e.binary !== undefined ? Buffer.from(e.binary, 'base64') : 'json' in e ? JSON.stringify(e.json) : (e.payload ?? '');
+}
+
 function decode(e: EncodedPacket): Packet {
   const packet: Record<string, unknown> = { cmd: e.cmd, messageId: e.messageId };
   if (e.cmd === 'publish') {
@@ -207,7 +212,7 @@ function decode(e: EncodedPacket): Packet {
     packet.qos = e.qos;
     packet.retain = e.retain;
     packet.dup = e.dup;
-    packet.payload = e.binary !== undefined ? Buffer.from(e.binary, 'base64') : 'json' in e ? JSON.stringify(e.json) : (e.payload ?? '');
+    packet.payload = payloadOf(e);
   }
   if (e.properties !== undefined) packet.properties = e.properties;
   return packet as unknown as Packet;
