@@ -20,6 +20,7 @@ WORKDIR /app
 COPY --from=build /src/package.json /src/LICENSE /src/runtime.config.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist/core dist/core
+COPY --from=build /src/dist/cli dist/cli
 COPY --from=build /src/dist/plugins dist/plugins
 COPY --from=build /src/schemas schemas
 # The status page's files, served as they are.
@@ -33,4 +34,4 @@ EXPOSE 1883 9883
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9883/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Replace the configuration with a bind mount: -v ./runtime.config.json:/app/runtime.config.json:ro
-CMD ["node", "dist/core/cli.js", "start", "--config", "/app/runtime.config.json"]
+CMD ["node", "dist/cli/switchboard.js", "start", "--config", "/app/runtime.config.json"]

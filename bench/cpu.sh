@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 count=${1:-20000} who=${2:-runtime} qos=${QOS:-1} port=${PORT:-21998} warmup=${WARMUP:-5000}
 deps=${BENCH_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/switchboard-bench}
 [ -d "$deps/node_modules/mqtt" ] || { echo "run bench/run.sh once first: it installs the peers' dependencies"; exit 2; }
-[ -f dist/core/cli.js ] || npm run build
+[ -f dist/cli/switchboard.js ] || npm run build
 cp bench/peers/load.mjs bench/peers/raw-forwarder.mjs "$deps/"
 conf=$(mktemp) && sed "s/PORT/$port/" bench/peers/mosquitto.conf.in >"$conf"
 mosquitto -c "$conf" >/dev/null 2>&1 & mpid=$!
@@ -18,7 +18,7 @@ sleep 0.5
 export BROKER_URL=mqtt://127.0.0.1:$port QOS=$qos
 export SWITCHBOARD_PRIVACY_SECRET=${SWITCHBOARD_PRIVACY_SECRET:-$(node -e "process.stdout.write(require('node:crypto').randomBytes(24).toString('hex'))")}
 case $who in
-  runtime) rm -rf .bench/state; mkdir -p .bench; node ${NODE_OPTIONS_BENCH:-} dist/core/cli.js start --config bench/bench.config.json >.bench/cpu-runtime.log 2>&1 & fpid=$! ;;
+  runtime) rm -rf .bench/state; mkdir -p .bench; node ${NODE_OPTIONS_BENCH:-} dist/cli/switchboard.js start --config bench/bench.config.json >.bench/cpu-runtime.log 2>&1 & fpid=$! ;;
   raw) node "$deps/raw-forwarder.mjs" >/dev/null 2>&1 & fpid=$! ;;
   *) echo "unknown forwarder $who"; exit 2 ;;
 esac

@@ -5,11 +5,11 @@
 # Usage: bench/run.sh [COUNT] [QOS]   env: WARMUP (default 5000), ROUNDS (default 3), LATENCY_RATE (2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f dist/core/cli.js ] || npm run build
+[ -f dist/cli/switchboard.js ] || npm run build
 count=${1:-50000} qos=${2:-1} rounds=${ROUNDS:-3}
 # A secret of this run only: hashing costs the same whatever the key.
 export SWITCHBOARD_PRIVACY_SECRET=${SWITCHBOARD_PRIVACY_SECRET:-$(node -e "process.stdout.write(require('node:crypto').randomBytes(24).toString('hex'))")}
-runtime="rm -rf .bench/state && exec node ${NODE_OPTIONS_BENCH:-} dist/core/cli.js start --config bench/bench.config.json"
+runtime="rm -rf .bench/state && exec node ${NODE_OPTIONS_BENCH:-} dist/cli/switchboard.js start --config bench/bench.config.json"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 

@@ -22,7 +22,7 @@ import { startBroker } from '../test/helpers/broker.js';
 import { get } from '../test/helpers/endpoints.js';
 import { metricValue } from '../test/helpers/metrics.js';
 
-const CLI = fileURLToPath(new URL('../core/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/switchboard.js', import.meta.url));
 const MB = 1024 * 1024;
 const ROOT = 'landlord';
 const EVENTS = 'switchboard/events';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startBroker, TestClient, type TestBroker } from '../../core/testing/index.js';
+import { startBroker, TestClient, type TestBroker } from '../../testing/index.js';
 import { Harness } from '../helpers/harness.js';
 import { fixture, tempDir } from '../helpers/paths.js';
 

@@ -25,7 +25,7 @@ async function run(file: string, args: string[]): Promise<{ code: number; output
 describe('deployment files', () => {
   it('the systemd unit passes systemd-analyze verify (with this machine\'s node and checkout in ExecStart)', async () => {
     const unit = await readFile(fixture('deploy', 'switchboard.service'), 'utf8');
-    assert.match(unit, /^ExecStart=\/usr\/bin\/node \/opt\/switchboard\/dist\/core\/cli\.js start --config \/etc\/switchboard\/runtime\.config\.json$/m);
+    assert.match(unit, /^ExecStart=\/usr\/bin\/node \/opt\/switchboard\/dist\/cli\/switchboard\.js start --config \/etc\/switchboard\/runtime\.config\.json$/m);
     const dir = await tempDir('switchboard-unit-');
     try {
       const here = unit.replace('/usr/bin/node', process.execPath).replace('/opt/switchboard/', ROOT);

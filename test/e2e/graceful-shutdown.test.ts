@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Client } from 'aedes';
-import { SIGNAL_GRACE_MS } from '../../core/commands/start.js';
+import { SIGNAL_GRACE_MS } from '../../cli/start.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { TestClient } from '../helpers/mqtt.js';
 import { fixture } from '../helpers/paths.js';

@@ -33,7 +33,7 @@ describe('the packed package, as a plugin author installs it', function () {
       assert.equal(pack.code, 0, pack.output);
       const [{ filename, files }] = JSON.parse(pack.stdout) as [{ filename: string; files: { path: string }[] }];
       const packed = files.map((f) => f.path);
-      for (const path of ['dist/core/index.js', 'dist/core/index.d.ts', 'dist/core/testing/index.js', 'dist/core/testing/index.d.ts', 'dist/core/cli.js', 'LICENSE', 'README.md']) {
+      for (const path of ['dist/core/index.js', 'dist/core/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/cli/switchboard.js', 'LICENSE', 'README.md']) {
         assert.ok(packed.includes(path), `the package holds ${path}`);
       }
       assert.ok(!packed.some((p) => p.startsWith('dist/test/')), 'and not the repository\'s own tests');

@@ -4,7 +4,7 @@ import { freePort } from '../helpers/broker.js';
 import { TestClient } from '../helpers/mqtt.js';
 import { fixture, ROOT, tempDir } from '../helpers/paths.js';
 import { RuntimeProcess } from '../helpers/runtime.js';
-import { waitUntil } from '../../core/testing/index.js';
+import { waitUntil } from '../../testing/index.js';
 
 /** The README's "Watch it work" section, its commands and the summary it shows. */
 async function section(): Promise<{ sub: string; replay: string[]; summary: string; placeos: string[]; text: string }> {
@@ -23,7 +23,7 @@ describe('the README\'s "Watch it work", followed with the shipped configuration
   it('shows everything it promises: events, alertstatus, the alarm, the masked email, Home Assistant configs, the summary, the PlaceOS systems on the status page', async () => {
     const { sub, replay, summary, placeos } = await section();
     assert.equal(sub, "npx mqtt sub -t 'switchboard/#' -t 'homeassistant/#' -v");
-    assert.deepEqual(replay.slice(0, 3), ['node', 'dist/core/cli.js', 'replay']);
+    assert.deepEqual(replay.slice(0, 3), ['node', 'dist/cli/switchboard.js', 'replay']);
 
     const dir = await tempDir('switchboard-watch-');
     const [brokerPort, httpPort] = [await freePort(), await freePort()];
@@ -67,7 +67,7 @@ describe('the README\'s "Watch it work", followed with the shipped configuration
       assert.ok([...last.values()].every((n) => n === 0), 'every config emptied once the property is removed');
 
       // Then the PlaceOS fixtures: the status page's state lists the systems by name, with their statuses, after privacy.
-      assert.deepEqual(placeos.slice(0, 3), ['node', 'dist/core/cli.js', 'replay']);
+      assert.deepEqual(placeos.slice(0, 3), ['node', 'dist/cli/switchboard.js', 'replay']);
       const placeosRun = await RuntimeProcess.run([...placeos.slice(2), '--rate', '0', '--url', `mqtt://127.0.0.1:${brokerPort}`, '--metrics', `http://127.0.0.1:${httpPort}/metrics`], { cwd: ROOT });
       assert.equal(placeosRun.code, 0, placeosRun.stderr);
       assert.match(placeosRun.stdout, /rejected 2\b/, 'the two lines that are not PlaceOS messages');

@@ -1,1 +1,1 @@
-export { startBroker, freePort, type TestBroker } from '../../core/testing/broker.js';
+export { startBroker, freePort, type TestBroker } from '../../testing/broker.js';

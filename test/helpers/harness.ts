@@ -1,1 +1,1 @@
-export { Harness } from '../../core/testing/harness.js';
+export { Harness } from '../../testing/harness.js';

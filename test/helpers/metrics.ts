@@ -1,1 +1,1 @@
-export { metricValue, metricSum } from '../../core/testing/metrics.js';
+export { metricValue, metricSum } from '../../testing/metrics.js';

@@ -1,1 +1,1 @@
-export { TestClient, topicMatches, sleep, type Received } from '../../core/testing/client.js';
+export { TestClient, topicMatches, sleep, type Received } from '../../testing/client.js';

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { waitForLogLine, type LogLine } from '../../core/testing/runtime.js';
+import { waitForLogLine, type LogLine } from '../../testing/runtime.js';
 import { CLI } from './paths.js';
 
-export { InProcessRuntime, testConfig, writeConfig, type LogLine } from '../../core/testing/runtime.js';
+export { InProcessRuntime, testConfig, writeConfig, type LogLine } from '../../testing/runtime.js';
 
 export interface Exit {
   code: number | null;

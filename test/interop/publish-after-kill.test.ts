@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { waitUntil } from '../../core/testing/wait.js';
+import { waitUntil } from '../../testing/wait.js';
 import { AckDroppingProxy } from '../helpers/ack-dropping-proxy.js';
 import { get, waitUntilSettled } from '../helpers/endpoints.js';
 import { metricSum } from '../helpers/metrics.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { fixtureBody, parseFixtures } from '../../../core/commands/replay.js';
+import { fixtureBody, parseFixtures } from '../../../cli/replay.js';
 import { startBroker, type TestBroker } from '../../helpers/broker.js';
 import { TestClient, type Received } from '../../helpers/mqtt.js';
 import { fixture, tempDir } from '../../helpers/paths.js';

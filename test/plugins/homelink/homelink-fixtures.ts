@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { fixtureBody, parseFixtures } from '../../../core/commands/replay.js';
+import { fixtureBody, parseFixtures } from '../../../cli/replay.js';
 import type { TestBroker } from '../../helpers/broker.js';
 import { Harness } from '../../helpers/harness.js';
 import type { Received, TestClient } from '../../helpers/mqtt.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { waitUntil } from '../../../core/testing/wait.js';
+import { waitUntil } from '../../../testing/wait.js';
 import { Harness } from '../../helpers/harness.js';
 import { metricValue } from '../../helpers/metrics.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Ajv } from 'ajv';
 import { bridgeStatusSchema, type BridgeStatus } from '../../../core/index.js';
-import { startBroker, TestClient, type TestBroker } from '../../../core/testing/index.js';
+import { startBroker, TestClient, type TestBroker } from '../../../testing/index.js';
 import { Harness } from '../../helpers/harness.js';
 
 const validate = new Ajv({ allErrors: true }).compile(bridgeStatusSchema);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { closest } from '../did-you-mean.js';
-import type { CommandArgs, CommandIO, CommandOption } from '../plugin.js';
+import type { CommandArgs, CommandIO, CommandOption } from '../core/index.js';
+import { closest } from '../core/host.js';
 
 /** A CLI command: `switchboard <name> ...`. */
 export interface Command {

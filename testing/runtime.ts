@@ -1,9 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadConfig, type RuntimeConfig } from '../config/load-config.js';
-import { createRuntime } from '../container.js';
-import { createLogger, type LogLevel } from '../logger.js';
-import type { Runtime } from '../runtime.js';
+import { createLogger, createRuntime, loadConfig, type LogLevel, type Runtime, type RuntimeConfig } from '../core/host.js';
 import { waitUntil } from './wait.js';
 
 /** A log line as the runtime writes it (pino's JSON), parsed. */

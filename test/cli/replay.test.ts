@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { startBroker, freePort, type TestBroker } from '../../helpers/broker.js';
-import { Harness } from '../../helpers/harness.js';
-import { metricSum } from '../../helpers/metrics.js';
-import { TestClient } from '../../helpers/mqtt.js';
-import { fixture, tempDir } from '../../helpers/paths.js';
-import { RuntimeProcess } from '../../helpers/runtime.js';
+import { startBroker, freePort, type TestBroker } from '../helpers/broker.js';
+import { Harness } from '../helpers/harness.js';
+import { metricSum } from '../helpers/metrics.js';
+import { TestClient } from '../helpers/mqtt.js';
+import { fixture, tempDir } from '../helpers/paths.js';
+import { RuntimeProcess } from '../helpers/runtime.js';
 
 const SAMPLE = fixture('test', 'fixtures', 'replay', 'sample.jsonl');
 

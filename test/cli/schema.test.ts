@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { createAjv } from '../../../core/config/ajv.js';
-import { generatedSchemas } from '../../../core/commands/schema.js';
-import { fixture, tempDir } from '../../helpers/paths.js';
-import { SENSOR_THRESHOLD } from '../../helpers/plugins.js';
-import { RuntimeProcess, writeConfig } from '../../helpers/runtime.js';
+import { createAjv } from '../../core/config/ajv.js';
+import { generatedSchemas } from '../../cli/schema.js';
+import { fixture, tempDir } from '../helpers/paths.js';
+import { SENSOR_THRESHOLD } from '../helpers/plugins.js';
+import { RuntimeProcess, writeConfig } from '../helpers/runtime.js';
 
 async function jsonFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);

@@ -1,6 +1,5 @@
-import type { PluginDefinition } from '../plugin.js';
-import { connectionSchema } from './connection-schema.js';
-import { coreSchema, pluginSectionSchema } from './core-schema.js';
+import type { PluginDefinition } from '../core/index.js';
+import { connectionSchema, coreSchema, pluginSectionSchema } from '../core/host.js';
 
 const GENERATED = 'Generated from the schemas in core/config and plugins/*/schema.ts by `npm run schemas`; do not edit.';
 

@@ -1,15 +1,10 @@
-import { commandHelp, EXIT, parseCommandArgs, UsageError, write, type Command } from './commands/command.js';
-import { printConfigCommand, validateCommand } from './commands/config-commands.js';
-import { replayCommand } from './commands/replay.js';
-import { schemaCommand } from './commands/schema.js';
-import { startCommand } from './commands/start.js';
-import { ConfigError } from './config/config-error.js';
-import { loadConfig } from './config/load-config.js';
-import { createAjv } from './config/ajv.js';
-import type { CommandIO, PluginDefinition } from './plugin.js';
-import { builtinPlugins, loadPlugin } from './plugin-loader.js';
-import { closest } from './did-you-mean.js';
-import { VERSION } from './version.js';
+import { commandHelp, EXIT, parseCommandArgs, UsageError, write, type Command } from './command.js';
+import { printConfigCommand, validateCommand } from './config-commands.js';
+import { replayCommand } from './replay.js';
+import { schemaCommand } from './schema.js';
+import { startCommand } from './start.js';
+import type { CommandIO, PluginDefinition } from '../core/index.js';
+import { builtinPlugins, closest, ConfigError, createAjv, loadConfig, loadPlugin, VERSION } from '../core/host.js';
 
 const COMMANDS: Command[] = [startCommand, validateCommand, printConfigCommand, schemaCommand, replayCommand];
 

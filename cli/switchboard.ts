@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `switchboard` executable.
-import { ConfigError } from './config/config-error.js';
-import { EXIT } from './commands/command.js';
+import { ConfigError } from '../core/host.js';
+import { EXIT } from './command.js';
 import { main } from './main.js';
 
 main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }).then(

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
-// Before mqtt.js, whichever module the runtime loads first.
-import '../quiet-debug.js';
+// Before mqtt.js: the host API quiets mqtt-packet's debug logging.
+import '../core/host.js';
+import { topicProblem, type QoS } from '../core/index.js';
 import mqtt from 'mqtt';
-import type { QoS } from '../message.js';
-import { topicProblem } from '../topics.js';
 import { EXIT, UsageError, write, type Command } from './command.js';
 import { readCounts, settledCounts, summaryLines } from './replay-summary.js';
 

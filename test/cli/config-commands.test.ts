@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tempDir } from '../../helpers/paths.js';
-import { fixturePlugin, SENSOR_THRESHOLD } from '../../helpers/plugins.js';
-import { RuntimeProcess, writeConfig } from '../../helpers/runtime.js';
+import { tempDir } from '../helpers/paths.js';
+import { fixturePlugin, SENSOR_THRESHOLD } from '../helpers/plugins.js';
+import { RuntimeProcess, writeConfig } from '../helpers/runtime.js';
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(

@@ -1,9 +1,5 @@
-import { ConfigError } from '../config/config-error.js';
-import { coreSchema, PLUGIN_SECTION_KEYS } from '../config/core-schema.js';
-import { loadConfig, type RuntimeConfig } from '../config/load-config.js';
-import { redact } from '../config/schema-walk.js';
-import { redactUrl } from '../connection.js';
-import type { CommandArgs, CommandIO, CommandOption } from '../plugin.js';
+import type { CommandArgs, CommandIO, CommandOption } from '../core/index.js';
+import { ConfigError, coreSchema, loadConfig, PLUGIN_SECTION_KEYS, redact, redactUrl, type RuntimeConfig } from '../core/host.js';
 import { EXIT, write, type Command } from './command.js';
 
 export const CONFIG_OPTION = { config: { type: 'string', short: 'c', value: 'FILE', description: 'configuration file (default: runtime.config.json)' } } satisfies Record<string, CommandOption>;

@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { filterMatches } from '../topics.js';
+import { filterMatches } from '../core/index.js';
 
 /** A message a TestClient received. */
 export interface Received {

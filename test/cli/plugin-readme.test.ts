@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { pluginOptionsMarkdown } from '../../core/commands/schema.js';
+import { pluginOptionsMarkdown } from '../../cli/schema.js';
 import { builtinPlugins, loadPlugin } from '../../core/plugin-loader.js';
 import { fixture } from '../helpers/paths.js';
 

@@ -1,7 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { createRuntime } from '../container.js';
-import { createLogger } from '../logger.js';
-import { SHUTDOWN_MS } from '../runtime.js';
+import { createLogger, createRuntime, SHUTDOWN_MS } from '../core/host.js';
 import { EXIT } from './command.js';
 import { configCommand } from './config-commands.js';
 

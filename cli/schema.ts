@@ -1,13 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectionSchema } from '../config/connection-schema.js';
-import { coreSchema } from '../config/core-schema.js';
-import { connectionConfigSchema, pluginConfigSchema, runtimeConfigSchema } from '../config/editor-schema.js';
-import { optionsTable } from '../config/options-table.js';
-import type { PluginDefinition } from '../plugin.js';
-import { DEFAULT_CONFIG_FILE } from '../config/load-config.js';
-import { builtinPlugins, loadPlugin } from '../plugin-loader.js';
+import type { PluginDefinition } from '../core/index.js';
+import { builtinPlugins, connectionSchema, coreSchema, DEFAULT_CONFIG_FILE, loadPlugin } from '../core/host.js';
+import { connectionConfigSchema, pluginConfigSchema, runtimeConfigSchema } from './editor-schema.js';
+import { optionsTable } from './options-table.js';
 import { EXIT, UsageError, write, type Command } from './command.js';
 import { CONFIG_OPTION } from './config-commands.js';
 
@@ -30,7 +27,7 @@ export async function generatedSchemas(thirdParty: readonly PluginDefinition[] =
   return files;
 }
 
-const PLUGINS_DIR = fileURLToPath(new URL('../../../plugins/', import.meta.url));
+const PLUGINS_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
 const OPTIONS_SECTION = /(<!-- options:begin -->\n)[\s\S]*?(<!-- options:end -->)/;
 
 /** A plugin's options as a Markdown table: what its README has between `<!-- options:begin -->` and `<!-- options:end -->`. */
