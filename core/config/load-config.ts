@@ -80,30 +80,25 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<RuntimeConfig>
   const connections = core.connections as Record<string, ConnectionConfig>;
   const localIsEmbedded = connections.local === undefined;
   if (localIsEmbedded) connections.local = defaultLocal(core);
+  // TLS files: paths made absolute and each checked now rather than at connection time.
+  const tlsFiles: [string, { ca?: string; cert?: string; key?: string; passphrase?: string } | undefined][] = [];
   for (const [name, conn] of Object.entries(connections)) {
     if (conn.clean === false && !conn.clientId) problems.push({ path: `connections.${name}.clientId`, message: 'is required for a persistent session (clean: false): the broker finds the session by it' });
-    for (const key of ['ca', 'cert', 'key'] as const) {
-      const path = conn.tls?.[key];
-      if (!path) continue;
-      conn.tls[key] = resolve(baseDir, path);
-      const problem = await pemProblem(conn.tls[key]!, key, conn.tls.passphrase);
-      if (problem) problems.push({ path: `connections.${name}.tls.${key}`, message: problem });
+    tlsFiles.push([`connections.${name}.tls`, conn.tls]);
+  }
+  const brokerTls = core.broker.tls;
+  if (core.broker.embedded && brokerTls.enabled) {
+    tlsFiles.push(['broker.tls', brokerTls]);
+    for (const key of ['cert', 'key'] as const) {
+      if (!brokerTls[key]) problems.push({ path: `broker.tls.${key}`, message: 'is required for the TLS listener (broker.tls.enabled)' });
     }
   }
-  const tls = core.broker.tls;
-  if (core.broker.embedded && tls.enabled) {
-    for (const key of ['cert', 'key', 'ca'] as const) {
-      if (!tls[key]) {
-        if (key !== 'ca') problems.push({ path: `broker.tls.${key}`, message: 'is required for the TLS listener (broker.tls.enabled)' });
-        continue;
-      }
+  for (const [at, tls] of tlsFiles) {
+    for (const key of ['ca', 'cert', 'key'] as const) {
+      if (!tls?.[key]) continue;
       tls[key] = resolve(baseDir, tls[key]);
-      await readFile(tls[key], 'utf8').then(
-        (pem) => {
-          if (!pem.includes('-----BEGIN ')) problems.push({ path: `broker.tls.${key}`, message: `${tls[key]} is not a PEM file (no "-----BEGIN" line)` });
-        },
-        (err: Error) => problems.push({ path: `broker.tls.${key}`, message: `cannot read ${tls[key]}: ${err.message}` }),
-      );
+      const problem = await pemProblem(tls[key], key, tls.passphrase || undefined);
+      if (problem) problems.push({ path: `${at}.${key}`, message: problem });
     }
   }
   const names = new Set(Object.keys(connections));

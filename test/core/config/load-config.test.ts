@@ -236,6 +236,18 @@ describe('loadConfig', () => {
     assert.match(list[2]!.message, new RegExp(`^${at('key.pem')} does not hold a valid private key: `));
   });
 
+  it('checks the embedded broker\'s TLS listener files as it checks a connection\'s: cert and key required, each a PEM of its kind', async () => {
+    await mkdir(join(dir.path, 'certs'));
+    await writeFile(join(dir.path, 'certs', 'broken.pem'), '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n');
+    const missingKey = await problems({ broker: { embedded: true, tls: { enabled: true, cert: 'certs/broken.pem' } } });
+    assert.deepEqual(missingKey.map((p) => p.path), ['broker.tls.cert', 'broker.tls.key']);
+    assert.match(missingKey[0]!.message, new RegExp(`^${join(dir.path, 'certs', 'broken.pem')} does not hold a valid PEM certificate: `));
+    assert.equal(missingKey[1]!.message, 'is required for the TLS listener (broker.tls.enabled)');
+    // Off, the listener's files are not looked at.
+    const off = await loadConfig({ file: await writeConfig(dir.path, { broker: { embedded: true, tls: { enabled: false, cert: 'certs/broken.pem' } } }), env: {} });
+    assert.equal(off.core.broker.tls.cert, 'certs/broken.pem');
+  });
+
   it('resolves a relative module path against the configuration file\'s directory', async () => {
     await mkdir(join(dir.path, 'conf'));
     const module = relative(join(dir.path, 'conf'), fixturePlugin('echo'));
