@@ -79,7 +79,7 @@ export class PluginHost {
       const ctx = createPluginContext(record, plugin.options, scope, { config: this.config, events: this.#events, pipeline: this.pipeline, state: this.state, metrics: this.metrics, runtime, routes: this.routes });
       try {
         this.#checkDependencies(plugin.definition.dependencies, 'set up');
-        await withTimeout(Promise.resolve().then(() => plugin.definition.setup(ctx)), `plugin "${plugin.name}" setup`);
+        await withTimeout(() => plugin.definition.setup(ctx), `plugin "${plugin.name}" setup`);
         entry.status.state = 'set up';
         log.debug({ version: plugin.definition.version }, 'plugin set up');
       } catch (err) {
@@ -93,7 +93,7 @@ export class PluginHost {
       if (entry.status.state !== 'set up') continue;
       try {
         this.#checkDependencies(entry.dependencies, 'running');
-        for (const hook of entry.record.startHooks) await withTimeout(Promise.resolve().then(hook), `plugin "${entry.record.name}" start`);
+        for (const hook of entry.record.startHooks) await withTimeout(hook, `plugin "${entry.record.name}" start`);
         entry.status.state = 'running';
         this.log.info({ plugin: entry.record.name, version: entry.status.version }, 'plugin running');
       } catch (err) {
@@ -103,7 +103,7 @@ export class PluginHost {
     for (const entry of this.#entries) {
       if (entry.status.state !== 'running') continue;
       try {
-        for (const hook of entry.record.readyHooks) await withTimeout(Promise.resolve().then(hook), `plugin "${entry.record.name}" ready`);
+        for (const hook of entry.record.readyHooks) await withTimeout(hook, `plugin "${entry.record.name}" ready`);
       } catch (err) {
         this.#fail(entry, 'start', err);
       }
@@ -116,7 +116,7 @@ export class PluginHost {
       if (entry.status.state !== 'running' && entry.status.state !== 'set up') continue;
       for (const hook of entry.record.stopHooks) {
         try {
-          await withTimeout(Promise.resolve().then(hook), `plugin "${entry.record.name}" stop`);
+          await withTimeout(hook, `plugin "${entry.record.name}" stop`);
         } catch (err) {
           this.log.error({ plugin: entry.record.name, err }, 'plugin failed to stop cleanly');
         }
@@ -155,13 +155,14 @@ export class PluginHost {
   }
 }
 
-async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+/** Runs `fn` (a throw becomes a rejection) and waits for it at most HOOK_TIMEOUT_MS. */
+async function withTimeout<T>(fn: () => T | Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not finish within ${HOOK_TIMEOUT_MS / 1000} s`)), HOOK_TIMEOUT_MS);
   });
   try {
-    return await Promise.race([promise, timeout]);
+    return await Promise.race([Promise.resolve().then(fn), timeout]);
   } finally {
     clearTimeout(timer);
   }
