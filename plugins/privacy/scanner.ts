@@ -11,6 +11,13 @@ interface Pass {
   readonly detector: Detector;
   /** Built-in detectors read the text in normal form; a custom expression reads it as written. */
   readonly normal: boolean;
+  /**
+   * A built-in detector's second pass over the text as written, for text that is not its own normal form: decoding
+   * can break an address as well as reveal one (`%22@example.com` is an address; read as `"@example.com`, none).
+   * It takes only matches with an escape or another form in them: the first pass has read the others.
+   */
+  readonly asWritten?: Pass;
+  readonly escapedOnly?: boolean;
 }
 
 // The more specific detectors go first: an address such as 07700900123@example.com is an email, and a
@@ -32,7 +39,12 @@ export class Scanner {
   readonly #passes: readonly Pass[];
 
   constructor(detectors: readonly DetectorName[], regex?: { source: string; ignoreCase: boolean }) {
-    const passes: Pass[] = PRECEDENCE.filter((d) => detectors.includes(d)).map((d) => ({ kind: d, detector: DETECTOR_DEFS[d], normal: true }));
+    const passes: Pass[] = PRECEDENCE.filter((d) => detectors.includes(d)).map((d) => ({
+      kind: d,
+      detector: DETECTOR_DEFS[d],
+      normal: true,
+      asWritten: { kind: d, detector: DETECTOR_DEFS[d], normal: false, escapedOnly: true },
+    }));
     if (regex) passes.push({ kind: 'regex', detector: budgeted(new RegExp(regex.source, regex.ignoreCase ? 'giu' : 'gu')), normal: false });
     this.#passes = passes;
   }
@@ -51,8 +63,10 @@ export class Scanner {
   test(text: string): boolean {
     if (this.#nothingIn(text)) return false;
     const normal = new NormalOnce();
+    const plain = isPlain(text);
     for (const pass of this.#passes) {
       if (run(pass, text, null, normal) !== null) return true;
+      if (pass.asWritten && !plain && run(pass.asWritten, text, null, normal) !== null) return true;
     }
     return false;
   }
@@ -62,7 +76,10 @@ export class Scanner {
     if (this.#nothingIn(text)) return text;
     let out = text;
     const normal = new NormalOnce();
-    for (const pass of this.#passes) out = run(pass, out, replacer, normal) ?? out;
+    for (const pass of this.#passes) {
+      out = run(pass, out, replacer, normal) ?? out;
+      if (pass.asWritten && !isPlain(out)) out = run(pass.asWritten, out, replacer, normal) ?? out;
+    }
     return out;
   }
 
@@ -122,8 +139,9 @@ function run(pass: Pass, text: string, replacer: Replacer | null, normalOf: Norm
       done = text.length;
       break;
     }
-    if (!replacer) return '';
     const value = seen.slice(s, e);
+    if (pass.escapedOnly && normalize(value).text === value) continue;
+    if (!replacer) return '';
     const replaced = replacer(value, pass.kind);
     const start = normal?.starts ? normal.starts[s]! : s;
     const end = normal?.ends ? normal.ends[e - 1]! : e;
