@@ -1,4 +1,8 @@
-import recheck from 'recheck';
+import { createRequire } from 'node:module';
+
+// Loaded on first use: recheck is megabytes of code that a start with no user expression to check never needs.
+const require = createRequire(import.meta.url);
+let recheck: typeof import('recheck') | undefined;
 
 /** How long the analysis of one expression may take before it is refused as not shown safe. */
 const CHECK_TIMEOUT_MS = 10000;
@@ -14,6 +18,7 @@ export function regexProblem(source: string, flags = 'u'): string | undefined {
   } catch (err) {
     return `is not a valid regular expression (Unicode mode): ${(err as Error).message}`;
   }
+  recheck ??= require('recheck') as typeof import('recheck');
   const result = recheck.checkSync(source, flags, { timeout: CHECK_TIMEOUT_MS });
   if (result.status === 'safe') return undefined;
   if (result.status === 'vulnerable') {
