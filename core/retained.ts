@@ -67,6 +67,11 @@ export class RetainedTopics {
     this.#schedule();
   }
 
+  /** How many topics wait to be published: a plugin that sets every topic again can pace itself on it rather than queue them all. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
   /** Whether this plugin has published the topic (in this run or an earlier one) and not cleared it. */
   has(topic: string): boolean {
     return this.#pending.has(topic) ? this.#pending.get(topic) !== CLEAR : this.#published.has(topic);

@@ -26,6 +26,9 @@ const TIMESTAMPS: readonly [field: 'lastTestedDate' | 'replaceByDate' | 'install
   ['installationDate', 'installed', 'Installed'],
 ];
 const SAFE_ID = /^[A-Za-z0-9_-]+$/;
+const ANNOUNCE_BATCH = 1000;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export function propertyDeviceId(reference: string): string {
   return `homelink_property_${safeId(reference)}`;
@@ -117,10 +120,20 @@ export class DeviceAnnouncer {
     this.#emit(DEVICE_REMOVED, { id });
   }
 
-  /** Announces every known property and device again (at start, for plugins that keep no state of their own). */
-  all(registry: Registry): void {
-    for (const property of registry.properties()) this.property(property);
-    for (const device of registry.devices()) this.device(device);
+  /**
+   * Announces every known property and device again (at start, for plugins that keep no state of their own), a
+   * batch per event-loop turn so that each batch's garbage can be collected before the next.
+   */
+  async all(registry: Registry): Promise<void> {
+    let n = 0;
+    for (const property of registry.properties()) {
+      this.property(property);
+      if (++n % ANNOUNCE_BATCH === 0) await nextTurn();
+    }
+    for (const device of registry.devices()) {
+      this.device(device);
+      if (++n % ANNOUNCE_BATCH === 0) await nextTurn();
+    }
   }
 }
 

@@ -89,9 +89,17 @@ export default definePlugin({
       ctx.onStop(() => poller.stop());
     }
     // Everything again from the persisted state: the broker or the consumers may have lost it while Switchboard was away.
-    ctx.onStart(() => {
-      topics.publishAll();
-      announcer.all(registry);
+    // The devices are announced before start is over, since consumers (ha-discovery) clear what was not announced once
+    // every plugin has started; the state topics follow in the background, as fast as the broker takes them.
+    let stopping = false;
+    let republishing: Promise<void> | undefined;
+    ctx.onStart(async () => {
+      await announcer.all(registry);
+      republishing = topics.publishAll(() => stopping).catch((err: unknown) => ctx.log.error({ err }, 'could not publish every state topic again at start'));
+    });
+    ctx.onStop(async () => {
+      stopping = true;
+      await republishing;
     });
   },
 });
