@@ -332,6 +332,13 @@ function costLine(p: Phase, messages: number): string {
   return `  ${messages} messages in ${p.seconds.toFixed(1)} s: ${Math.round(messages / p.seconds)} messages/s, CPU ${((cpu * 1e6) / messages).toFixed(0)} µs per message (until settled)`;
 }
 
+/** The state snapshots written so far (compactions: the log rewritten as a snapshot), and how long they took. */
+function compactionLine(metrics: string): string {
+  const count = sample(metrics, 'state_snapshot_duration_seconds_count');
+  const sum = sample(metrics, 'state_snapshot_duration_seconds_sum');
+  return count === 0 ? 'no state snapshot written (compaction) while running' : `${count} state snapshots written (compaction) while running, ${(sum / count).toFixed(2)} s each on average`;
+}
+
 /** One line of memory figures; when `limited`, a peak at or over the limit is added to `failures`. */
 interface Memory {
   rss: number;
@@ -388,13 +395,14 @@ async function runtimeCost(failures: string[]): Promise<void> {
     // What a portfolio of this size costs while it runs: V8 gives back what the burst left once allocation calms down.
     await sleep(QUIET_SECONDS * 1000);
     console.log(memoryLine(`with ${DEVICES} devices, after ${QUIET_SECONDS} s quiet`, await steady.runtime.memory(), failures, 'now'));
+    console.log(`  ${compactionLine(steady.after)}`);
     console.log(`  state dir: ${mb(await dirBytes(join(dir, 'steady')))} while running`);
     await steady.runtime.stop();
     console.log(`  state dir: ${mb(await dirBytes(join(dir, 'steady')))} after a graceful stop`);
 
     // Restart: every device loaded, every state topic published and every device announced again.
     const restart = await phase(steadyConfig, feeder, [], 0);
-    console.log(`restart with ${DEVICES} devices: healthy (/healthz 200) after ${restart.healthySeconds.toFixed(1)} s, running after ${restart.startSeconds.toFixed(1)} s, everything published again after ${restart.seconds.toFixed(1)} s more`);
+    console.log(`restart with ${DEVICES} devices: healthy (/healthz 200) after ${restart.healthySeconds.toFixed(1)} s (the state loaded in ${sample(restart.before, 'state_recovery_seconds').toFixed(1)} s), running after ${restart.startSeconds.toFixed(1)} s, everything published again after ${restart.seconds.toFixed(1)} s more`);
     console.log(memoryLine('after restart, just after publishing everything again', await restart.runtime.memory(), failures, 'peak'));
     await sleep(QUIET_SECONDS * 1000);
     console.log(memoryLine(`after restart, after ${QUIET_SECONDS} s quiet`, await restart.runtime.memory(), failures, 'now'));

@@ -32,6 +32,14 @@ export class Metrics {
   readonly stateCommits = this.#cells('state_commits_total', 'Group commits written to the state log', []);
   readonly stateWriteErrors = this.#cells('state_write_errors_total', 'Failed writes of the state log', []);
   readonly stateDegraded = this.#gauge('state_degraded', '1 while state cannot be written to disk', []);
+  readonly stateSnapshotSeconds = new CellHistogram(
+    this.registry,
+    'switchboard_state_snapshot_duration_seconds',
+    'Time a state snapshot (compaction) took to write, in the background while commits go on',
+    [],
+    [0.1, 0.5, 1, 2, 5, 10, 30],
+  );
+  readonly stateRecoverySeconds = this.#gauge('state_recovery_seconds', 'Time this start took to load the state: the snapshot, then the logs after it', []);
   readonly stateMissingFiles = this.#gauge('state_missing_files', '1 when a state file was missing at start and what it held is lost: the snapshot, the log after it, or all of them', ['file']);
 
   constructor(defaults = true) {

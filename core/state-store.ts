@@ -107,7 +107,9 @@ export class StateStore {
     } catch (err) {
       throw new StateError(`cannot create state.dir ${this.#opts.dir}: ${(err as Error).message}`);
     }
+    const started = performance.now();
     const recovered = await recoverState(this.#opts.dir, this.#maps, this.#log);
+    this.#metrics.stateRecoverySeconds.set((performance.now() - started) / 1000);
     this.#gen = recovered.gen;
     this.#snapshotBytes = recovered.snapshotBytes;
     this.#missing = recovered.missing;
@@ -278,6 +280,7 @@ export class StateStore {
       });
       this.#snapshotBytes = bytes;
       await removeStaleFiles(this.#opts.dir, gen, false);
+      this.#metrics.stateSnapshotSeconds.labels().observe((performance.now() - started) / 1000);
       this.#log.debug({ gen, bytes, ms: Math.round(performance.now() - started) }, 'state snapshot written');
     } catch (err) {
       if (Date.now() > this.#closeBy) {

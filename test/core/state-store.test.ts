@@ -7,6 +7,7 @@ import { createLogger } from '../../core/logger.js';
 import { Metrics } from '../../core/metrics.js';
 import { StateError } from '../../core/state-error.js';
 import { StateStore, type StateStoreOptions } from '../../core/state-store.js';
+import { metricValue } from '../helpers/metrics.js';
 import { tempDir } from '../helpers/paths.js';
 import type { LogLine } from '../helpers/runtime.js';
 
@@ -227,8 +228,12 @@ describe('StateStore', () => {
     assert.equal(files[1], 'state.json');
     assert.match(files[0]!, /^state\.\d+\.wal$/);
     assert.notEqual(files[0], 'state.0.wal', 'compaction happened');
-    const { store: reopened } = await openStore();
+    const exposed = await metrics.registry.metrics();
+    assert.ok((metricValue(exposed, 'switchboard_state_snapshot_duration_seconds_count') ?? 0) >= 1, 'each snapshot written is timed');
+    const { store: reopened, metrics: reopenedMetrics } = await openStore();
     assert.deepEqual([...reopened.namespace('bulk')], expected);
+    const loaded = metricValue(await reopenedMetrics.registry.metrics(), 'switchboard_state_recovery_seconds');
+    assert.ok(loaded !== undefined && loaded > 0, `loading the state at start is timed (${loaded})`);
   });
 
   it('reads back a snapshot and a log of megabytes whose lines cross the chunks they are read in', async () => {
