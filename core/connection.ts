@@ -219,8 +219,9 @@ export class Connection {
   }
 
   /**
-   * Publishes a serialized payload. QoS 1/2 messages are stored before they are sent: durably, unless
-   * `durable` is false (values their owner publishes again after a restart); `json` says the payload is
+   * Publishes a serialized payload. QoS 1/2 messages are stored in the next commit, unless `durable` is false
+   * (values their owner publishes again after a restart); QoS 2 ones leave only once that commit is on disk, QoS 1
+   * ones at once (DurableMqttStore says why that is safe). `json` says the payload is
    * JSON text, stored as it is. The result is a promise only in the rare case mqtt.js could not store
    * the message at once. `extra`: MQTT 5 properties, and a callback once the broker acknowledged the message.
    */

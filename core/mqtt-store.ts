@@ -78,11 +78,19 @@ class PersistedPacket implements JsonText {
  * mqtt.js's packet store (in-flight QoS 1/2 packets) kept in the state store, so that packets survive a
  * crash in the same commits as the state changes that produced them.
  *
- * For outgoing packets `put` calls back only once the packet is on disk, and mqtt.js sends a packet only
- * after its `put` has called back: a message therefore leaves the process only when it is durable, and
- * after a crash it is sent again (QoS 2 lets the broker recognise the repeat). Incoming QoS 2 packets
- * are acknowledged (PUBREC) by the ack gate, which waits for the commit itself, so their `put` calls
- * back at once and mqtt.js keeps reading.
+ * mqtt.js sends an outgoing packet once its `put` has called back. Every stored packet goes into the next
+ * commit, and a packet still stored after a crash is sent again. When `put` calls back:
+ * - a QoS 2 publish or its PUBREL: once the packet is on disk. Sent earlier, a crash before the commit would
+ *   lose the packet while the broker has it, and the message would go out again under another message id (or,
+ *   for a PUBREL, be published again by its publish coming back): the broker could not recognise the repeat.
+ * - a QoS 1 publish: at once, as long as the state is being written and no packet stored before it waits for
+ *   the disk (packets leave in the order they are stored, which is the order a reconnection sends them again).
+ *   A crash before the commit loses it, and loses the state change that made it too: the incoming message that
+ *   caused it is acknowledged only after that commit (AckGate), so the broker delivers it again and the publish
+ *   is made again. At least once, which is what QoS 1 promises; waiting for the fsync would only add latency.
+ *   Its PUBACK may come before the commit: `del` then leaves a removal for the commit.
+ * Incoming QoS 2 packets are acknowledged (PUBREC) by the ack gate, which waits for the commit itself, so their
+ * `put` calls back at once and mqtt.js keeps reading.
  */
 export class DurableMqttStore implements IStore {
   readonly #live = new Map<number, Packet>();
@@ -90,18 +98,21 @@ export class DurableMqttStore implements IStore {
   readonly #persisted: StateMap<PersistedPacket | EncodedPacket>;
   readonly #held: StateMap<HeldPublish>;
   readonly #state: StateStore;
-  readonly #putWaitsForDisk: boolean;
+  readonly #outgoing: boolean;
+  /** Puts waiting for the disk: a QoS 1 publish stored after one of them waits its turn. */
+  #waiting = 0;
   /** Each stored message's place in the order of first storing; a PUBREL takes its publish's place. */
   readonly #orders = new Map<number, number>();
   #nextOrder = 0;
   #nextHeld = 0;
 
-  constructor(state: StateStore, namespace: string, putWaitsForDisk: boolean) {
+  /** `outgoing`: what mqtt.js sends (put waits for the disk as above); otherwise put calls back at once. */
+  constructor(state: StateStore, namespace: string, outgoing: boolean) {
     this.#state = state;
     this.#persisted = state.namespace(namespace);
     this.#held = state.namespace(`${namespace}/held`);
     for (const key of this.#held.keys()) this.#nextHeld = Math.max(this.#nextHeld, Number(key) + 1);
-    this.#putWaitsForDisk = putWaitsForDisk;
+    this.#outgoing = outgoing;
     // The state keeps values, not their order: a reused message id would otherwise come back in its old place.
     const stored = [...this.#persisted.values()].map((value) => (value instanceof PersistedPacket ? (JSON.parse(value.toJSONText()) as EncodedPacket) : value));
     stored.sort((a, b) => (a.order ?? -1) - (b.order ?? -1));
@@ -152,8 +163,15 @@ export class DurableMqttStore implements IStore {
     let order = this.#orders.get(id);
     if (order === undefined) this.#orders.set(id, (order = this.#nextOrder++));
     this.#persisted.set(String(id), new PersistedPacket(packet, storage?.json === true, order));
-    if (this.#putWaitsForDisk) this.#state.whenDurable(cb);
-    else cb();
+    if (!this.#outgoing || (packet.cmd === 'publish' && packet.qos === 1 && this.#waiting === 0 && this.#state.degraded === null)) {
+      cb();
+      return this;
+    }
+    this.#waiting++;
+    this.#state.whenDurable(() => {
+      this.#waiting--;
+      cb();
+    });
     return this;
   }
 

@@ -26,7 +26,7 @@ interface Writer {
  * Brokers take only so many at once from a client (mosquitto: max_inflight_messages, 20 by default; MQTT 5:
  * the CONNACK's Receive Maximum) and drop the rest — from an MQTT 3.1.1 client silently, since the PUBREC that
  * refuses a QoS 2 message cannot say so. mqtt.js writes every message as soon as it is stored; here PUBLISH
- * packets beyond the window wait (already stored, so a crash loses nothing) and are written as
+ * packets beyond the window wait (already stored, and in the state's next commit) and are written as
  * acknowledgements come in. When the connection drops, the waiting ones are forgotten here: mqtt.js sends
  * everything it has stored again on the next connection.
  */

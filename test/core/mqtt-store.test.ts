@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { cp, rm } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Packet } from 'mqtt';
 import { createLogger } from '../../core/logger.js';
 import { Metrics } from '../../core/metrics.js';
@@ -86,16 +87,77 @@ describe('DurableMqttStore', () => {
     assert.equal(called, true);
   });
 
-  it('calls an outgoing put back only once the packet is committed', async () => {
+  it('calls an outgoing QoS 2 publish and its PUBREL back only once the packet is committed', async () => {
     const state = await openState();
     const store = new DurableMqttStore(state, 'mqtt/test/outgoing', true);
-    const seen: { durable: number; seq: number }[] = [];
-    store.put(publish(1, 'hello'), () => seen.push({ durable: state.durableSeq, seq: state.seq }));
-    store.put(publish(2, 'world'), () => seen.push({ durable: state.durableSeq, seq: state.seq }));
+    const seen: { what: string; durable: number; seq: number }[] = [];
+    const note = (what: string) => () => seen.push({ what, durable: state.durableSeq, seq: state.seq });
+    store.put(publish(1, 'hello', { qos: 2 }), note('publish 1'));
+    store.put(publish(2, 'world', { qos: 2 }), note('publish 2'));
     assert.equal(seen.length, 0, 'not before the commit');
     await state.flushed();
-    assert.equal(seen.length, 2);
+    assert.deepEqual(seen.map((s) => s.what), ['publish 1', 'publish 2']);
     for (const s of seen) assert.ok(s.durable >= 2, `called back after the commit (durableSeq ${s.durable})`);
+    store.put({ cmd: 'pubrel', qos: 1, messageId: 1 } as Packet, note('pubrel 1'));
+    assert.equal(seen.length, 2, 'a PUBREL waits for the disk too');
+    await state.flushed();
+    assert.equal(seen.at(-1)?.what, 'pubrel 1');
+  });
+
+  it('calls an outgoing QoS 1 publish back at once, unless a packet stored before it waits for the disk', async () => {
+    const state = await openState();
+    const store = new DurableMqttStore(state, 'mqtt/test/outgoing', true);
+    const order: string[] = [];
+    store.put(publish(1, 'a'), () => order.push('1'));
+    assert.deepEqual(order, ['1'], 'at once');
+    assert.ok(state.durableSeq < state.seq, 'before the commit');
+    store.put(publish(2, 'b', { qos: 2 }), () => order.push('2'));
+    store.put(publish(3, 'c'), () => order.push('3'));
+    assert.deepEqual(order, ['1'], 'behind the QoS 2 publish that waits');
+    await state.flushed();
+    assert.deepEqual(order, ['1', '2', '3'], 'in the order stored');
+    store.put(publish(4, 'd'), () => order.push('4'));
+    assert.deepEqual(order, ['1', '2', '3', '4'], 'at once again once nothing waits');
+    // All stored in the commits, as a crash would leave them.
+    await state.flushed();
+    await cp(dir.path, `${dir.path}-crashed`, { recursive: true });
+    const reopened = new DurableMqttStore(await openState(`${dir.path}-crashed`), 'mqtt/test/outgoing', true);
+    assert.deepEqual((await streamed(reopened)).map((p) => p.messageId), [1, 2, 3, 4]);
+  });
+
+  it('leaves the store consistent when a QoS 1 publish is acknowledged before its commit', async () => {
+    const state = await openState();
+    const store = new DurableMqttStore(state, 'mqtt/test/outgoing', true);
+    store.put(publish(1, 'kept'), () => undefined);
+    store.put(publish(2, 'acknowledged at once'), () => undefined);
+    await del(store, 2);
+    // Its message id taken again before the commit, and that one acknowledged after it.
+    store.put(publish(2, 'again'), () => undefined);
+    await state.flushed();
+    await cp(dir.path, `${dir.path}-crashed`, { recursive: true });
+    await del(store, 2);
+    await state.flushed();
+    const crashed = new DurableMqttStore(await openState(`${dir.path}-crashed`), 'mqtt/test/outgoing', true);
+    assert.deepEqual((await streamed(crashed)).map((p) => `${p.messageId} ${String((p as { payload: unknown }).payload)}`), ['1 kept', '2 again']);
+    await rm(`${dir.path}-crashed`, { recursive: true, force: true });
+    await cp(dir.path, `${dir.path}-crashed`, { recursive: true });
+    const later = new DurableMqttStore(await openState(`${dir.path}-crashed`), 'mqtt/test/outgoing', true);
+    assert.deepEqual((await streamed(later)).map((p) => p.messageId), [1]);
+  });
+
+  it('holds an outgoing QoS 1 publish back while the state cannot be written', async function () {
+    this.timeout(10000);
+    // The lock file cannot be created (a directory is in its place), as on a read-only or broken disk.
+    await mkdir(join(dir.path, 'state.lock'), { recursive: true });
+    const state = await openState();
+    assert.ok(state.degraded, 'degraded');
+    const store = new DurableMqttStore(state, 'mqtt/test/outgoing', true);
+    let sent = false;
+    store.put(publish(1, 'x'), () => (sent = true));
+    assert.equal(sent, false, 'not while nothing reaches the disk');
+    await rm(join(dir.path, 'state.lock'), { recursive: true });
+    await state.flushed();
+    assert.equal(sent, true, 'once the disk takes the commit');
   });
 
   it('keeps stored packets across a reopen, with string and binary payloads intact', async () => {
