@@ -233,7 +233,7 @@ export class Connection {
     const client = this.#client;
     if (!client) throw new Error(`connection "${this.name}" is not started`);
     this.#out.inc();
-    const properties = extra?.properties && this.config.protocolVersion === '5' ? { properties: extra.properties } : {};
+    const properties = this.config.protocolVersion === '5' ? extra?.properties : undefined;
     // A message mqtt.js gave up on is published again below: the second publish reports for it, not the first.
     let retried = false;
     const onDone = extra?.onDone;
@@ -244,7 +244,7 @@ export class Connection {
         }
       : this.#published;
     if (qos === 0) {
-      client.publish(topic, payload, { qos, retain, ...properties }, published);
+      client.publish(topic, payload, properties ? { qos, retain, properties } : { qos, retain }, published);
       return undefined;
     }
     const before = this.#state.seq;
@@ -260,7 +260,8 @@ export class Connection {
       resolveStored?.();
     };
     // How to store it goes with the packet to the store (DurableMqttStore), even when mqtt.js publishes it later.
-    client.publish(topic, payload, { qos, retain, cbStorePut: storedAs(storage, cbStorePut), ...properties }, published);
+    const cb = storedAs(storage, cbStorePut);
+    client.publish(topic, payload, properties ? { qos, retain, cbStorePut: cb, properties } : { qos, retain, cbStorePut: cb }, published);
     const unstored = !stored && this.#state.seq === before;
     if (unstored) {
       this.#unstored++;

@@ -61,7 +61,8 @@ class PersistedPacket implements JsonText {
 
   toJSONText(): string {
     const p = this.#packet;
-    let text = `{"cmd":${JSON.stringify(p.cmd)},"messageId":${p.messageId},"order":${this.#order}`;
+    // mqtt-packet's command names are plain lowercase words.
+    let text = `{"cmd":"${p.cmd}","messageId":${p.messageId},"order":${this.#order}`;
     if (p.cmd === 'publish') {
       text += `,"topic":${JSON.stringify(p.topic)},"qos":${p.qos ?? 0},"retain":${p.retain === true},"dup":${p.dup === true}`;
       if (Buffer.isBuffer(p.payload)) text += `,"binary":"${p.payload.toString('base64')}"`;

@@ -28,6 +28,9 @@ export async function logGenerations(dir: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
+// A commit's line is written into a buffer this large when its text fits at its longest; a larger one gets its own.
+const SCRATCH_BYTES = 512 * 1024;
+
 /**
  * The write-ahead log of one generation, open for appending. Each commit is one line `<crc32> <json>`; a line
  * torn by a crash fails its checksum and is dropped whole on recovery, so a commit is all or nothing.
@@ -36,6 +39,9 @@ export class LogFile {
   readonly gen: number;
   readonly #file: FileHandle;
   #bytes: number;
+  /** Reused for each commit's line (see frame): a commit is one buffer less for the collector. Made at the first commit. */
+  #scratch: Buffer | null = null;
+  #appending = false;
 
   private constructor(gen: number, file: FileHandle, bytes: number) {
     this.gen = gen;
@@ -60,7 +66,10 @@ export class LogFile {
 
   /** Appends one commit; on failure the log is cut back to whole commits. */
   async append(json: string, fsync: boolean): Promise<void> {
-    const line = frame(json);
+    // One append at a time uses the scratch: the state store waits for each commit before the next.
+    const reuse = !this.#appending;
+    const line = frame(json, reuse ? (this.#scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES)) : undefined);
+    if (reuse) this.#appending = true;
     try {
       let written = 0;
       while (written < line.length) written += (await this.#file.write(line, written, line.length - written)).bytesWritten;
@@ -69,6 +78,8 @@ export class LogFile {
     } catch (err) {
       await this.#file.truncate(this.#bytes).catch(() => undefined);
       throw err;
+    } finally {
+      if (reuse) this.#appending = false;
     }
   }
 
