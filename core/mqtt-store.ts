@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { IStore, Packet } from 'mqtt';
 import type { StateMap } from './state-map.js';
+import type { TextSink } from './state-log.js';
 import type { JsonText, StateStore } from './state-store.js';
 
 /** A packet as persisted: the payload as JSON (`json`), text (`payload`) or base64 bytes (`binary`). */
@@ -60,18 +61,32 @@ class PersistedPacket implements JsonText {
   }
 
   toJSONText(): string {
+    const parts: string[] = [];
+    this.writeJSONText({ add: (text) => parts.push(text) });
+    return parts.join('');
+  }
+
+  writeJSONText(out: TextSink): void {
     const p = this.#packet;
     // mqtt-packet's command names are plain lowercase words.
-    let text = `{"cmd":"${p.cmd}","messageId":${p.messageId},"order":${this.#order}`;
+    let head = `{"cmd":"${p.cmd}","messageId":${p.messageId},"order":${this.#order}`;
     if (p.cmd === 'publish') {
-      text += `,"topic":${JSON.stringify(p.topic)},"qos":${p.qos ?? 0},"retain":${p.retain === true},"dup":${p.dup === true}`;
-      if (Buffer.isBuffer(p.payload)) text += `,"binary":"${p.payload.toString('base64')}"`;
-      // JSON the runtime serialized itself goes in as it is: escaping it into a string would cost more than the rest of the commit.
-      else if (this.#jsonPayload && typeof p.payload === 'string') text += `,"json":${p.payload}`;
-      else text += `,"payload":${JSON.stringify(p.payload ?? '')}`;
+      head += `,"topic":${JSON.stringify(p.topic)},"qos":${p.qos ?? 0},"retain":${p.retain === true},"dup":${p.dup === true}`;
+      if (Buffer.isBuffer(p.payload)) {
+        out.add(`${head},"binary":"`);
+        out.add(p.payload.toString('base64'));
+        head = '"';
+      } else if (this.#jsonPayload && typeof p.payload === 'string') {
+        // JSON the runtime serialized itself goes in as it is: escaping it into a string would cost more than the rest of the commit.
+        out.add(`${head},"json":`);
+        out.add(p.payload);
+        head = '';
+      } else {
+        head += `,"payload":${JSON.stringify(p.payload ?? '')}`;
+      }
     }
-    if (p.properties !== undefined) text += `,"properties":${JSON.stringify(p.properties)}`;
-    return `${text}}`;
+    if (p.properties !== undefined) head += `,"properties":${JSON.stringify(p.properties)}`;
+    out.add(`${head}}`);
   }
 }
 

@@ -5,21 +5,16 @@ import { StateError } from './state-error.js';
 /**
  * The line framing of the state files (logs and snapshots): `<crc32 of the JSON, 8 hex digits> <JSON>\n`,
  * the JSON encoded once. A line torn by a crash fails its checksum, so it is dropped (or refused) whole.
- *
- * With `scratch` large enough for the text at its longest (3 bytes of UTF-8 per UTF-16 unit), the line is written
- * into it, encoding the text in one pass without measuring it first, and is a view of it: valid until the scratch
- * is used again. Otherwise the line is a buffer of its own.
  */
-export function frame(json: string, scratch?: Buffer): Buffer {
-  if (scratch !== undefined && json.length * 3 + 10 <= scratch.length) return sealed(scratch, scratch.write(json, 9, 'utf8'));
+export function frame(json: string): Buffer {
   const length = Buffer.byteLength(json);
   const line = Buffer.allocUnsafe(length + 10);
   line.write(json, 9, 'utf8');
-  return sealed(line, length);
+  return sealLine(line, length);
 }
 
-/** The line of `length` bytes of JSON written at offset 9 of `buffer`, with its checksum, space and newline. */
-function sealed(buffer: Buffer, length: number): Buffer {
+/** The line whose `length` bytes of JSON are written at offset 9 of `buffer`: its checksum, space and newline added. */
+export function sealLine(buffer: Buffer, length: number): Buffer {
   buffer.write(crc32(buffer.subarray(9, 9 + length)).toString(16).padStart(8, '0'), 0, 'latin1');
   buffer[8] = 0x20;
   buffer[length + 9] = 0x0a;

@@ -2,13 +2,21 @@ import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from './logger.js';
 import { StateError } from './state-error.js';
-import { fileLines, frame, openStateFile, unframe } from './state-frame.js';
+import { fileLines, openStateFile, sealLine, unframe } from './state-frame.js';
 
 /** One change in a commit: the key's new value, or none when the key was deleted. */
 export type LogRecord = [namespace: string, key: string, value?: unknown];
 
 /** A value's JSON text, or undefined to leave the value out. */
 export type ValueJson = (namespace: string, key: string, value: unknown) => string | undefined;
+
+/** Takes JSON text a piece at a time. */
+export interface TextSink {
+  add(text: string): void;
+}
+
+/** Writes a value's JSON text into `out`; false to leave the value out (whatever it wrote is then cut off). */
+export type ValueWriter = (namespace: string, key: string, value: unknown, out: TextSink) => boolean;
 
 export function logPath(dir: string, gen: number): string {
   return join(dir, `state.${gen}.wal`);
@@ -28,8 +36,79 @@ export async function logGenerations(dir: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
-// A commit's line is written into a buffer this large when its text fits at its longest; a larger one gets its own.
-const SCRATCH_BYTES = 512 * 1024;
+// The buffer a log writes its commits' lines into is kept for the next commit up to this size.
+const KEPT_LINE_BYTES = 4 << 20;
+
+/**
+ * One line of a state file written as UTF-8 piece by piece into one buffer (at offset 9, after the checksum's place):
+ * a commit's text never exists as one string, which would be built of thousands of pieces and then copied whole to
+ * be encoded.
+ */
+export class LineWriter implements TextSink {
+  #buffer: Buffer;
+  #end = 9;
+
+  constructor(bytes: number) {
+    this.#buffer = Buffer.allocUnsafe(bytes);
+  }
+
+  /** Bytes in the buffer, for reuse: a writer that grew past what is worth keeping is dropped. */
+  get capacity(): number {
+    return this.#buffer.length;
+  }
+
+  /** Where the next piece goes (for `cut`). */
+  get end(): number {
+    return this.#end;
+  }
+
+  add(text: string): void {
+    // At most 3 bytes of UTF-8 per UTF-16 unit, and one for the newline.
+    const need = this.#end + text.length * 3 + 1;
+    if (need > this.#buffer.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.#buffer.length * 2));
+      this.#buffer.copy(bigger, 0, 0, this.#end);
+      this.#buffer = bigger;
+    }
+    this.#end += this.#buffer.write(text, this.#end, 'utf8');
+  }
+
+  /** Drops what was written after `end`. */
+  cut(end: number): void {
+    this.#end = end;
+  }
+
+  /** The framed line (see sealLine); valid until the writer is started again. */
+  line(): Buffer {
+    return sealLine(this.#buffer, this.#end - 9);
+  }
+
+  /** Empties the writer for the next line. */
+  restart(): void {
+    this.#end = 9;
+  }
+}
+
+/** Writes a commit's JSON, the records' array without the values `writeValue` leaves out, into `out`. */
+export function writeCommit(records: LogRecord[], writeValue: ValueWriter, out: LineWriter): void {
+  out.add('[');
+  let first = true;
+  for (const record of records) {
+    const [namespace, key] = record;
+    const start = out.end;
+    out.add(`${first ? '[' : ',['}${JSON.stringify(namespace)},${JSON.stringify(key)}`);
+    if (record.length > 2) {
+      out.add(',');
+      if (!writeValue(namespace, key, record[2], out)) {
+        out.cut(start);
+        continue;
+      }
+    }
+    out.add(']');
+    first = false;
+  }
+  out.add(']');
+}
 
 /**
  * The write-ahead log of one generation, open for appending. Each commit is one line `<crc32> <json>`; a line
@@ -39,9 +118,8 @@ export class LogFile {
   readonly gen: number;
   readonly #file: FileHandle;
   #bytes: number;
-  /** Reused for each commit's line (see frame): a commit is one buffer less for the collector. Made at the first commit. */
-  #scratch: Buffer | null = null;
-  #appending = false;
+  /** Kept from one commit to the next, while the state store waits for each commit before the next. */
+  #writer: LineWriter | null = null;
 
   private constructor(gen: number, file: FileHandle, bytes: number) {
     this.gen = gen;
@@ -64,12 +142,13 @@ export class LogFile {
     return this.#bytes;
   }
 
-  /** Appends one commit; on failure the log is cut back to whole commits. */
-  async append(json: string, fsync: boolean): Promise<void> {
-    // One append at a time uses the scratch: the state store waits for each commit before the next.
-    const reuse = !this.#appending;
-    const line = frame(json, reuse ? (this.#scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES)) : undefined);
-    if (reuse) this.#appending = true;
+  /** Appends one commit of `records`; on failure the log is cut back to whole commits. */
+  async append(records: LogRecord[], writeValue: ValueWriter, fsync: boolean): Promise<void> {
+    const writer = this.#writer ?? new LineWriter(64 * 1024);
+    this.#writer = null;
+    writer.restart();
+    writeCommit(records, writeValue, writer);
+    const line = writer.line();
     try {
       let written = 0;
       while (written < line.length) written += (await this.#file.write(line, written, line.length - written)).bytesWritten;
@@ -79,29 +158,13 @@ export class LogFile {
       await this.#file.truncate(this.#bytes).catch(() => undefined);
       throw err;
     } finally {
-      if (reuse) this.#appending = false;
+      if (writer.capacity <= KEPT_LINE_BYTES) this.#writer = writer;
     }
   }
 
   async close(): Promise<void> {
     await this.#file.close().catch(() => undefined);
   }
-}
-
-/** A commit's JSON: the records' array, without the values `valueJson` leaves out. */
-export function encodeCommit(records: LogRecord[], valueJson: ValueJson): string {
-  let out = '[';
-  for (const record of records) {
-    const [namespace, key] = record;
-    let entry = `[${JSON.stringify(namespace)},${JSON.stringify(key)}`;
-    if (record.length > 2) {
-      const value = valueJson(namespace, key, record[2]);
-      if (value === undefined) continue;
-      entry += `,${value}`;
-    }
-    out += out.length === 1 ? `${entry}]` : `,${entry}]`;
-  }
-  return `${out}]`;
 }
 
 /** Applies the commits of the log at `path` to `maps`; false when there is no such log. A torn last commit is cut off. */

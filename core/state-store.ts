@@ -3,7 +3,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { StateError } from './state-error.js';
 import { StateLock } from './state-lock.js';
-import { LogFile, encodeCommit, type LogRecord } from './state-log.js';
+import { LogFile, type LogRecord, type TextSink } from './state-log.js';
 import { StateMap } from './state-map.js';
 import { recoverState, type Recovered } from './state-recovery.js';
 import { removeStaleFiles, writeSnapshot } from './state-snapshot.js';
@@ -22,6 +22,8 @@ export interface StateStoreOptions {
  */
 export interface JsonText {
   toJSONText(): string;
+  /** The same text in pieces: a commit writes them straight into its line (see LineWriter). */
+  writeJSONText(out: TextSink): void;
 }
 
 const RETRY_MIN_MS = 1000;
@@ -212,7 +214,7 @@ export class StateStore {
     const records = this.#takeDirty();
     try {
       if (!this.#wal) throw this.#degraded ?? new Error('state log is not open');
-      await this.#wal.append(encodeCommit(records, this.#valueJson), this.#opts.fsync);
+      await this.#wal.append(records, this.#writeValue, this.#opts.fsync);
       this.#metrics.stateCommits.labels().inc();
       if (this.#degraded) this.#leaveDegraded();
       this.#durable = upTo;
@@ -243,10 +245,26 @@ export class StateStore {
       if (value !== null && typeof value === 'object' && typeof (value as JsonText).toJSONText === 'function') return (value as JsonText).toJSONText();
       return JSON.stringify(value) ?? 'null';
     } catch (err) {
-      this.#log.error({ namespace, key, err }, 'a state value cannot be serialized and is not persisted');
+      this.#unserializable(namespace, key, err);
       return undefined;
     }
   };
+
+  /** #valueJson into a commit's line. */
+  readonly #writeValue = (namespace: string, key: string, value: unknown, out: TextSink): boolean => {
+    try {
+      if (value !== null && typeof value === 'object' && typeof (value as JsonText).writeJSONText === 'function') (value as JsonText).writeJSONText(out);
+      else out.add(JSON.stringify(value) ?? 'null');
+      return true;
+    } catch (err) {
+      this.#unserializable(namespace, key, err);
+      return false;
+    }
+  };
+
+  #unserializable(namespace: string, key: string, err: unknown): void {
+    this.#log.error({ namespace, key, err }, 'a state value cannot be serialized and is not persisted');
+  }
 
   /**
    * Compaction without stopping commits: the next log is opened and commits go to it from then on, and the

@@ -191,6 +191,28 @@ describe('DurableMqttStore', () => {
     assert.equal(new DurableMqttStore(second, 'mqtt/other/outgoing', true).size, 0);
   });
 
+  it('writes a packet into a commit as it writes it into a snapshot: text, JSON, binary payloads and properties', async () => {
+    const state = await openState();
+    const store = new DurableMqttStore(state, 'mqtt/test/outgoing', true);
+    const json = { storage: { memoryOnly: false, json: true } };
+    store.put(publish(1, 'plain "quoted" text é', { properties: { userProperties: { a: 'b' } } }), () => undefined);
+    store.put(publish(2, '{"a":[1,"é"]}', json), () => undefined);
+    store.put(publish(3, Buffer.from([0, 255, 128])), () => undefined);
+    store.put({ cmd: 'pubrel', messageId: 4 } as Packet, () => undefined);
+    await state.flushed();
+    // The crash copy has the commit only; a stop writes the snapshot.
+    await cp(dir.path, `${dir.path}-crashed`, { recursive: true });
+    await state.close();
+    const fromLog = await streamed(new DurableMqttStore(await openState(`${dir.path}-crashed`), 'mqtt/test/outgoing', true));
+    const fromSnapshot = await streamed(new DurableMqttStore(await openState(), 'mqtt/test/outgoing', true));
+    assert.deepEqual(fromLog, fromSnapshot);
+    assert.deepEqual(
+      fromLog.map((p) => (p as { payload?: unknown }).payload),
+      ['plain "quoted" text é', '{"a":[1,"é"]}', Buffer.from([0, 255, 128]), undefined],
+    );
+    assert.deepEqual((fromLog[0] as { properties?: unknown }).properties, { userProperties: { a: 'b' } });
+  });
+
   it('persists the packet as it is at commit time (mqtt.js marks a resend as dup)', async () => {
     const first = await openState();
     const store = new DurableMqttStore(first, 'mqtt/test/outgoing', true);

@@ -1,28 +1,39 @@
 import assert from 'node:assert/strict';
+import { LineWriter, writeCommit, type LogRecord } from '../../core/state-log.js';
 import { frame, unframe } from '../../core/state-frame.js';
 
-describe('state file framing', () => {
-  const texts = ['[]', JSON.stringify([['n', 'k', { text: 'plain ascii' }]]), JSON.stringify([['n', 'ключ', { text: 'zoë 東京 🚨', n: 1 }]])];
+describe('state file lines', () => {
+  const pieces = ['[["n","k",', '{"text":"plain ascii"}', '],["n","ключ",', JSON.stringify({ text: 'zoë 東京 🚨', n: 1 }), ']]'];
 
-  it('frames a line the same into a reused scratch buffer as into a buffer of its own, and reads it back', () => {
-    const scratch = Buffer.alloc(4096, 0x78);
-    for (const json of texts) {
-      const own = frame(json);
-      const reused = frame(json, scratch);
-      assert.equal(reused.buffer, scratch.buffer, 'written into the scratch');
-      assert.deepEqual(reused, own);
-      assert.equal(own.length, Buffer.byteLength(json) + 10);
-      assert.equal(own.at(-1), 0x0a);
-      assert.deepEqual(unframe(reused.subarray(0, -1)), JSON.parse(json));
-    }
+  it('writes a line piece by piece, growing its buffer, exactly as the text framed whole', () => {
+    const writer = new LineWriter(16);
+    for (const piece of pieces) writer.add(piece);
+    const whole = pieces.join('');
+    assert.deepEqual(writer.line(), frame(whole));
+    assert.deepEqual(unframe(writer.line().subarray(0, -1)), JSON.parse(whole));
+    // Started again, the writer reuses its buffer for the next line.
+    writer.restart();
+    writer.add('[]');
+    assert.deepEqual(writer.line(), frame('[]'));
   });
 
-  it('gives a line its own buffer when the scratch could be too small for the text', () => {
-    const json = JSON.stringify(['é'.repeat(100)]);
-    const scratch = Buffer.alloc(json.length * 3 + 9);
-    const line = frame(json, scratch);
-    assert.notEqual(line.buffer, scratch.buffer);
-    assert.deepEqual(unframe(line.subarray(0, -1)), JSON.parse(json));
+  it('writes a commit without the values its writer leaves out, and nothing of what it wrote for them', () => {
+    const records: LogRecord[] = [
+      ['n', 'a', { ok: true }],
+      ['n', 'bad', 1],
+      ['n', 'gone'],
+      ['m', 'b', 'text'],
+    ];
+    const writer = new LineWriter(1024);
+    writeCommit(
+      records,
+      (_namespace, key, value, out) => {
+        out.add(JSON.stringify(value));
+        return key !== 'bad';
+      },
+      writer,
+    );
+    assert.deepEqual(unframe(writer.line().subarray(0, -1)), [['n', 'a', { ok: true }], ['n', 'gone'], ['m', 'b', 'text']]);
   });
 
   it('refuses a line whose checksum does not match', () => {
