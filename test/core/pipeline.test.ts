@@ -184,6 +184,8 @@ describe('Pipeline (handlers, transforms, guards, publishers) over a real broker
     const runtime = await h.start({ plugins: { echo: plugin('echo'), relay: plugin('relay', { throwOn: ['bad'], rejectOn: ['worse'] }) } });
     for (const type of ['bad', 'worse', 'good']) await h.client.publish(`in/${type}`, type);
     await sync();
+    // Two publishers' messages leave in no promised order: the relay's own sync message is waited for too.
+    await h.client.waitForCount('relay/sync', 1);
     assert.deepEqual(h.client.on('relay/+').map((m) => m.topic), ['relay/good', 'relay/sync']);
     assert.deepEqual(h.client.on('switchboard/events/+').map((m) => m.topic), ['switchboard/events/bad', 'switchboard/events/worse', 'switchboard/events/good', 'switchboard/events/sync']);
     await runtime.waitForLog((l) => l.plugin === 'relay' && l.level === 'error' && l.event === 'worse');
