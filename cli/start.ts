@@ -19,8 +19,8 @@ export const startCommand = configCommand({
     // Both let the heap grow by a fifth of what is live between full collections (V8's own factor, up to 4, lets it
     // reach several times what is live). size also keeps the young generation at its starting size, so that it never
     // grows to V8's 16 MB semi-spaces: more, smaller scavenges. --optimize-for-size, tried first for size, also makes
-    // V8 compact the whole heap to give memory back, and those pauses put p99 at 2 000 msgs/s at 6-14x a bare
-    // forwarder's, against about 2x with these flags, for the same peak memory.
+    // V8 compact the whole heap to give memory back, and those pauses put p99 at 2 000 msgs/s at 4-14x a bare
+    // forwarder's, against 1.1-3.9x with these flags, for the same peak memory (bench/README.md).
     setFlagsFromString(config.core.memory.optimizeFor === 'size' ? '--heap-growing-percent=20 --semi-space-growth-factor=1' : '--heap-growing-percent=20');
     const log = createLogger(config.core.log.level, undefined, config.core.log.format);
     const runtime = createRuntime(config, log);
