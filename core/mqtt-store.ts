@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { IStore, Packet } from 'mqtt';
 import type { StateMap } from './state-map.js';
 import type { TextSink } from './state-log.js';
-import type { JsonText, StateStore } from './state-store.js';
+import { jsonTextOf, type JsonText, type StateStore } from './state-store.js';
 
 /** A packet as persisted: the payload as JSON (`json`), text (`payload`) or base64 bytes (`binary`). */
 interface EncodedPacket {
@@ -58,12 +58,6 @@ class PersistedPacket implements JsonText {
     this.#packet = packet as AnyPacket;
     this.#jsonPayload = jsonPayload;
     this.#order = order;
-  }
-
-  toJSONText(): string {
-    const parts: string[] = [];
-    this.writeJSONText({ add: (text) => parts.push(text) });
-    return parts.join('');
   }
 
   writeJSONText(out: TextSink): void {
@@ -130,7 +124,7 @@ export class DurableMqttStore implements IStore {
     for (const key of this.#held.keys()) this.#nextHeld = Math.max(this.#nextHeld, Number(key) + 1);
     this.#outgoing = outgoing;
     // The state keeps values, not their order: a reused message id would otherwise come back in its old place.
-    const stored = [...this.#persisted.values()].map((value) => (value instanceof PersistedPacket ? (JSON.parse(value.toJSONText()) as EncodedPacket) : value));
+    const stored = [...this.#persisted.values()].map((value) => (value instanceof PersistedPacket ? (JSON.parse(jsonTextOf(value)) as EncodedPacket) : value));
     stored.sort((a, b) => (a.order ?? -1) - (b.order ?? -1));
     for (const e of stored) {
       this.#live.set(e.messageId, decode(e));

@@ -21,9 +21,23 @@ export interface StateStoreOptions {
  * is embedded as it is rather than escaped into a string, which is most of the cost of a commit.
  */
 export interface JsonText {
-  toJSONText(): string;
-  /** The same text in pieces: a commit writes them straight into its line (see LineWriter). */
+  /** Writes the text in pieces: a commit writes them straight into its line (see LineWriter). */
   writeJSONText(out: TextSink): void;
+}
+
+/** What `writeJSONText` writes, as one string. */
+export function jsonTextOf(value: JsonText): string {
+  const sink = new TextCollector();
+  value.writeJSONText(sink);
+  return sink.text;
+}
+
+class TextCollector implements TextSink {
+  text = '';
+
+  add(piece: string): void {
+    this.text += piece;
+  }
 }
 
 const RETRY_MIN_MS = 1000;
@@ -239,18 +253,14 @@ export class StateStore {
     return records;
   }
 
-  /** A value that cannot be serialized is logged and left out rather than losing the whole commit. */
+  /** #writeValue as one string (for the snapshot); reused, as a value is written in one go. */
+  readonly #collector = new TextCollector();
   readonly #valueJson = (namespace: string, key: string, value: unknown): string | undefined => {
-    try {
-      if (value !== null && typeof value === 'object' && typeof (value as JsonText).toJSONText === 'function') return (value as JsonText).toJSONText();
-      return JSON.stringify(value) ?? 'null';
-    } catch (err) {
-      this.#unserializable(namespace, key, err);
-      return undefined;
-    }
+    this.#collector.text = '';
+    return this.#writeValue(namespace, key, value, this.#collector) ? this.#collector.text : undefined;
   };
 
-  /** #valueJson into a commit's line. */
+  /** A value's JSON into `out`; one that cannot be serialized is logged and left out rather than losing the whole commit. */
   readonly #writeValue = (namespace: string, key: string, value: unknown, out: TextSink): boolean => {
     try {
       if (value !== null && typeof value === 'object' && typeof (value as JsonText).writeJSONText === 'function') (value as JsonText).writeJSONText(out);
