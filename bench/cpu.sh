@@ -2,7 +2,7 @@
 # CPU time per message of one forwarder under the flat-out load, and its peak resident memory, read from /proc (Linux): steadier than msgs/s on
 # a shared machine, since other work on the machine slows the forwarder without adding to its own CPU time.
 # Usage: bench/cpu.sh [COUNT] [runtime|raw|nodered]   env: WARMUP (default 5000), QOS (1), PORT (21998),
-#   NODE_OPTIONS_BENCH (e.g. --cpu-prof, for the runtime)
+#   NODE_OPTIONS_BENCH (e.g. --cpu-prof, for the runtime), CONFIG (the runtime's config, default bench/bench.config.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-20000} who=${2:-runtime} qos=${QOS:-1} port=${PORT:-21998} warmup=${WARMUP:-5000}
@@ -18,7 +18,7 @@ sleep 0.5
 export BROKER_URL=mqtt://127.0.0.1:$port QOS=$qos
 export SWITCHBOARD_PRIVACY_SECRET=${SWITCHBOARD_PRIVACY_SECRET:-$(node -e "process.stdout.write(require('node:crypto').randomBytes(24).toString('hex'))")}
 case $who in
-  runtime) rm -rf .bench/state; mkdir -p .bench; node ${NODE_OPTIONS_BENCH:-} dist/cli/switchboard.js start --config bench/bench.config.json >.bench/cpu-runtime.log 2>&1 & fpid=$! ;;
+  runtime) rm -rf .bench/state; mkdir -p .bench; node ${NODE_OPTIONS_BENCH:-} dist/cli/switchboard.js start --config "${CONFIG:-bench/bench.config.json}" >.bench/cpu-runtime.log 2>&1 & fpid=$! ;;
   raw) node "$deps/raw-forwarder.mjs" >/dev/null 2>&1 & fpid=$! ;;
   *) echo "unknown forwarder $who"; exit 2 ;;
 esac
