@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# CPU time per message of one forwarder under the flat-out load, and its peak resident memory, read from /proc (Linux): steadier than msgs/s on
+# CPU time per message of one forwarder (and of the broker and the load generator) under the flat-out load, and its peak resident memory, read from /proc (Linux): steadier than msgs/s on
 # a shared machine, since other work on the machine slows the forwarder without adding to its own CPU time.
-# Usage: bench/cpu.sh [COUNT] [runtime|raw|nodered]   env: WARMUP (default 5000), QOS (1), PORT (21998),
+# Usage: bench/cpu.sh [COUNT] [runtime|raw]   env: WARMUP (default 5000), QOS (1), PORT (21998),
 #   NODE_OPTIONS_BENCH (e.g. --cpu-prof, for the runtime), CONFIG (the runtime's config, default bench/bench.config.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,11 +24,15 @@ case $who in
 esac
 sleep 3
 load() { (cd "$deps" && node load.mjs --url "$BROKER_URL" --count "$1" --qos "$qos" --rate 0 --timeout 120 --start "$2"); }
-cpu() { awk '{ print $14 + $15 }' "/proc/$fpid/stat"; }
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 [ "$warmup" -gt 0 ] && load "$warmup" 0 >/dev/null
-before=$(cpu); result=$(load "$count" "$warmup"); after=$(cpu)
+ticks=$(getconf CLK_TCK) res=$(mktemp)
+before=$(cpu $fpid) broker_before=$(cpu $mpid)
+# The load generator's own CPU time (user + system), from the subshell's children: with the broker's, what is left of the machine.
+times_out=$( load "$count" "$warmup" >"$res"; times )
+load_cpu=$(echo "$times_out" | tail -1 | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); n += t[1] * 60 + t[2] } print n }')
+after=$(cpu $fpid) broker_after=$(cpu $mpid)
 peak=$(awk '/VmHWM/ { print $2 }' "/proc/$fpid/status")
-ticks=$(getconf CLK_TCK)
-echo "$who: $result"
-node -e "const [t, n, hz] = process.argv.slice(1).map(Number); console.log(JSON.stringify({ forwarder: '$who', cpuSeconds: +(t / hz).toFixed(2), cpuMicrosPerMessage: Math.round((t / hz) * 1e6 / n), peakResidentMB: +($peak / 1024).toFixed(1), load: require('os').loadavg().map((l) => +l.toFixed(2)) }))" $((after - before)) "$count" "$ticks"
+echo "$who: $(cat "$res")"; rm -f "$res"
+node -e "const [t, b, l, n, hz] = process.argv.slice(1).map(Number); const us = (s) => Math.round((s * 1e6) / n); console.log(JSON.stringify({ forwarder: '$who', cpuSeconds: +(t / hz).toFixed(2), cpuMicrosPerMessage: us(t / hz), brokerCpuMicrosPerMessage: us(b / hz), loadCpuMicrosPerMessage: us(l), peakResidentMB: +($peak / 1024).toFixed(1), load: require('os').loadavg().map((x) => +x.toFixed(2)) }))" $((after - before)) $((broker_after - broker_before)) "$load_cpu" "$count" "$ticks"
 kill -INT $fpid 2>/dev/null; wait $fpid 2>/dev/null || true; fpid=
