@@ -148,7 +148,7 @@ export const coreSchema = {
           enum: ['size', 'speed'],
           default: 'size',
           description:
-            "size: the heap may grow by a fifth of what is live between full collections and the young generation stays at its starting size, so it is scavenged often and little (at 10 000 devices peaks of 122-138 MB resident). speed: the same, but the young generation may grow to V8's default size, for fewer collections (at 10 000 devices peaks of 128-155 MB resident).",
+            "size: the heap may grow by a fifth of what is live between full collections and the young generation stays at its starting size, so it is scavenged often and little (at 10 000 devices peaks of 118-138 MB resident). speed: the same, but the young generation may grow to V8's default size, for fewer collections (at 10 000 devices peaks of 128-155 MB resident).",
           'x-env': 'SWITCHBOARD_MEMORY_OPTIMIZE_FOR',
         },
       },
