@@ -38,6 +38,16 @@ export interface PublishExtra {
   onDone?(err?: Error): void;
 }
 
+/** How Connection.publish sends a message. */
+export interface ConnectionPublishOptions extends PublishExtra {
+  qos: QoS;
+  retain: boolean;
+  /** False: kept in memory only while in flight, for values their owner publishes again after a restart (default true). */
+  durable?: boolean;
+  /** The payload is JSON text the runtime wrote: stored as it is rather than escaped into a string. */
+  json?: boolean;
+}
+
 /**
  * One named MQTT connection (mqtt.js): TLS, sessions, reconnection with back-off, subscriptions, and
  * acknowledgement of incoming QoS 1/2 messages only once they are handled and durable (AckGate).
@@ -219,14 +229,12 @@ export class Connection {
   }
 
   /**
-   * Publishes a serialized payload. QoS 1/2 messages are stored in the next commit, unless `durable` is false
-   * (values their owner publishes again after a restart); QoS 2 ones leave only once that commit is on disk, QoS 1
-   * ones at once (DurableMqttStore says why that is safe). `json` says the payload is
-   * JSON text, stored as it is. The result is a promise only in the rare case mqtt.js could not store
-   * the message at once. `extra`: MQTT 5 properties, and a callback once the broker acknowledged the message.
+   * Publishes a serialized payload. QoS 1/2 messages are stored in the next commit, unless `durable` is false;
+   * QoS 2 ones leave only once that commit is on disk, QoS 1 ones at once (DurableMqttStore says why that is safe).
+   * The result is a promise only in the rare case mqtt.js could not store the message at once.
    */
-  publish(topic: string, payload: string | Buffer, qos: QoS, retain: boolean, durable = true, json = false, extra?: PublishExtra): Completion {
-    return this.#publish(topic, payload, qos, retain, { memoryOnly: !durable, json }, extra);
+  publish(topic: string, payload: string | Buffer, options: ConnectionPublishOptions): Completion {
+    return this.#publish(topic, payload, options.qos, options.retain, { memoryOnly: options.durable === false, json: options.json === true }, options);
   }
 
   #publish(topic: string, payload: string | Buffer, qos: QoS, retain: boolean, storage: PacketStorage, extra?: PublishExtra): Completion {

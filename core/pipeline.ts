@@ -1,6 +1,6 @@
 import type { IPublishPacket } from 'mqtt';
 import { Bus, type BusEvent } from './bus.js';
-import type { Connection, PublishExtra, SubscriptionOptions } from './connection.js';
+import type { Connection, ConnectionPublishOptions, PublishExtra, SubscriptionOptions } from './connection.js';
 import { guardEvent, guardMessage, throughGuards } from './guards.js';
 import { setTextGuard, type Logger } from './logger.js';
 import { InboundMessage, type Completion, type OutboundMessage, type QoS } from './message.js';
@@ -59,13 +59,8 @@ interface TransformEntry {
   readonly events: ReadonlySet<string> | null;
 }
 
-/** How the core publishes: QoS and retain default to the connection's; `durable`, `properties` and `onDone`: see Connection.publish. */
-export interface CorePublishOptions extends PublishExtra, Pick<OutboundMessage, 'event'> {
-  qos?: QoS;
-  retain?: boolean;
-  /** False: kept in memory only while in flight (values their owner publishes again after a restart). */
-  durable?: boolean;
-}
+/** How the core publishes: QoS and retain default to the connection's; the rest is as Connection.publish takes it. */
+export type CorePublishOptions = PublishExtra & Partial<Pick<ConnectionPublishOptions, 'qos' | 'retain' | 'durable'>> & Pick<OutboundMessage, 'event'>;
 
 interface GuardEntry {
   readonly probe: PluginProbe;
@@ -295,7 +290,7 @@ export class Pipeline {
     const raw = typeof out.payload === 'string' || Buffer.isBuffer(out.payload);
     const body = raw ? (out.payload as string | Buffer) : JSON.stringify(out.payload);
     if (body === undefined) throw new Error(`cannot publish ${String(out.payload)} to ${out.topic}: not serializable`);
-    const done = target.publish(out.topic, body, out.qos, out.retain, options.durable ?? true, !raw, options);
+    const done = target.publish(out.topic, body, { qos: out.qos, retain: out.retain, durable: options.durable, json: !raw, properties: options.properties, onDone: options.onDone });
     for (const observer of this.#published) observer(out.connection, out.topic, body);
     if (done && this.#dispatching) (this.#waits ??= []).push(done);
   }

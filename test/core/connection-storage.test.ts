@@ -35,9 +35,9 @@ describe('Connection: how a publish is stored', () => {
     await state.open();
     const connection = new Connection('local', config as ConnectionConfig, createLogger('silent'), new Metrics(false), state);
     await connection.start();
-    await connection.publish('t/json', '{"a":[1,2]}', 1, false, true, true);
-    await connection.publish('t/text', 'plain', 1, false, true, false);
-    await connection.publish('t/memory', '{"b":1}', 1, true, false, true);
+    await connection.publish('t/json', '{"a":[1,2]}', { qos: 1, retain: false, json: true });
+    await connection.publish('t/text', 'plain', { qos: 1, retain: false });
+    await connection.publish('t/memory', '{"b":1}', { qos: 1, retain: true, durable: false, json: true });
     assert.equal(connection.status().storedOutgoing, 3);
     await state.flushed();
     await connection.stop(Date.now());
