@@ -267,14 +267,10 @@ export class StateStore {
       else out.add(JSON.stringify(value) ?? 'null');
       return true;
     } catch (err) {
-      this.#unserializable(namespace, key, err);
+      this.#log.error({ namespace, key, err }, 'a state value cannot be serialized and is not persisted');
       return false;
     }
   };
-
-  #unserializable(namespace: string, key: string, err: unknown): void {
-    this.#log.error({ namespace, key, err }, 'a state value cannot be serialized and is not persisted');
-  }
 
   /**
    * Compaction without stopping commits: the next log is opened and commits go to it from then on, and the
