@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /** What a runtime did with a replay, from its /metrics read before and after. */
 export interface RuntimeCounts {
   received: number;
@@ -57,7 +59,7 @@ export async function settledCounts(url: string, sent: number, before: RuntimeCo
   let unchanged = 0;
   while (last) {
     if (Date.now() > deadline) return { counts: difference(last, before), settled: false };
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     const now = await readCounts(url);
     if (!now) return undefined;
     unchanged = JSON.stringify(now) === JSON.stringify(last) ? unchanged + 1 : 0;

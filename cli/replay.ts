@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 // Before mqtt.js: the host API quiets mqtt-packet's debug logging.
 import '../core/host.js';
 import { topicProblem, type QoS } from '../core/index.js';
@@ -89,7 +90,7 @@ export const replayCommand: Command = {
       }
       await client.publishAsync(topic, fixtureBody(line), { qos, retain: line.retain === true });
       write(io.stdout, `[${String(i + 1).padStart(width)}/${lines.length}] ${topic}${line.note ? `  (${line.note})` : ''}`);
-      if (rate > 0 && i < lines.length - 1) await new Promise((r) => setTimeout(r, 1000 / rate));
+      if (rate > 0 && i < lines.length - 1) await sleep(1000 / rate);
     }
     await client.endAsync();
     const sent = lines.length - skipped;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import './quiet-debug.js';
 import mqtt, { UniqueMessageIdProvider, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { installBridgeBit, storedAs } from './client-hooks.js';
@@ -303,7 +304,7 @@ export class Connection {
   async drain(deadline: number): Promise<boolean> {
     while (!this.#inbound.idle) {
       if (Date.now() >= deadline || !this.#client?.connected) return false;
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
     return true;
   }

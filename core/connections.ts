@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { inject, injectable } from 'inversify';
 import type { RuntimeConfig } from './config/load-config.js';
 import { Connection, type ConnectionStatus } from './connection.js';
@@ -38,7 +39,7 @@ export class Connections {
   async connected(deadline: number): Promise<boolean> {
     while (!this.all().every((c) => c.connected)) {
       if (Date.now() >= deadline) return false;
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
     return true;
   }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { inject, injectable } from 'inversify';
 import { EmbeddedBroker, type BrokerAccess } from './broker.js';
 import type { RuntimeConfig } from './config/load-config.js';
@@ -79,7 +80,7 @@ export class Runtime {
     const deadline = Date.now() + ANNOUNCE_WAIT_MS;
     while (!this.connections.all().every((c) => c.connected) && Date.now() < deadline) {
       if (this.#stopping) return;
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
     if (this.#stopping) return;
     const summary = startupSummary({
@@ -119,7 +120,7 @@ export class Runtime {
       }
     }
     // Bounded: with the disk failing, what is not durable stays unacknowledged and the broker redelivers it.
-    await Promise.race([this.state.flushed(), new Promise((r) => setTimeout(r, Math.max(0, deadline - 500 - Date.now())).unref())]);
+    await Promise.race([this.state.flushed(), sleep(Math.max(0, deadline - 500 - Date.now()), undefined, { ref: false })]);
     await Promise.all(connections.map((c) => c.stop(deadline - 500)));
     await this.state.close(deadline);
     await this.embeddedBroker.stop();

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { filterMatches } from '../core/index.js';
 
@@ -82,5 +83,5 @@ export const topicMatches = filterMatches;
 
 /** Resolves after `ms`. Prefer waiting for what should happen (waitFor, waitUntil) to sleeping. */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return delay(ms);
 }

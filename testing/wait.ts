@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /**
  * Polls `probe` until it returns something other than undefined, and resolves to that. Fails after
  * `ms` (or as soon as `stopped` names a reason to stop waiting) with `what` and `context()`, which
@@ -16,6 +18,6 @@ export async function waitUntil<T>(
     const seen = context();
     if (why) throw new Error(`${why} before ${what}${seen ? `; ${seen}` : ''}`);
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${seen ? `; ${seen}` : ''}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DEVICE_REMOVED, DEVICE_UPDATED, type Capability, type Device } from '../../core/index.js';
 import { deviceModel, deviceName, manufacturerName } from './device-info.js';
 import { DEVICE_EVENT_TYPES } from './homelink-message.js';
@@ -27,8 +28,6 @@ const TIMESTAMPS: readonly [field: 'lastTestedDate' | 'replaceByDate' | 'install
 ];
 const SAFE_ID = /^[A-Za-z0-9_-]+$/;
 const ANNOUNCE_BATCH = 1000;
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export function propertyDeviceId(reference: string): string {
   return `homelink_property_${safeId(reference)}`;

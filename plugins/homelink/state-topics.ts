@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { topicLevel, type Logger, type RetainedTopics } from '../../core/index.js';
 import type { AlertBook, ListedAlert } from './alert-book.js';
 import { manufacturerName } from './device-info.js';
@@ -12,8 +13,6 @@ const PROPERTY_LEAVES: readonly PropertyLeaf[] = ['state', 'alarm', 'problem'];
 /** Properties or devices set again at start before waiting for the retained topics to publish them. */
 const REPUBLISH_BATCH = 500;
 const REPUBLISH_WAIT_MS = 10;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A value serialized when it is published, so that marking a topic changed costs nothing per message. Made
