@@ -4,6 +4,7 @@ import './quiet-debug.js';
 import mqtt, { UniqueMessageIdProvider, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { installBridgeBit, storedAs } from './client-hooks.js';
 import { clientOptions, type Will } from './client-options.js';
+import { explainConnectionError, redactUrl } from './connection-messages.js';
 import type { ConnectionConfig } from './config/connection-schema.js';
 import { InboundFlow } from './inbound-flow.js';
 import type { Logger } from './logger.js';
@@ -17,6 +18,7 @@ import { Subscriptions, type SubscriptionOptions } from './subscriptions.js';
 
 export type { SubscriptionOptions } from './subscriptions.js';
 export type { Will } from './client-options.js';
+export { redactUrl } from './connection-messages.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed';
 
@@ -235,17 +237,18 @@ export class Connection {
    * The result is a promise only in the rare case mqtt.js could not store the message at once.
    */
   publish(topic: string, payload: string | Buffer, options: ConnectionPublishOptions): Completion {
-    return this.#publish(topic, payload, options.qos, options.retain, { memoryOnly: options.durable === false, json: options.json === true }, options);
+    return this.#publish(topic, payload, options, { memoryOnly: options.durable === false, json: options.json === true });
   }
 
-  #publish(topic: string, payload: string | Buffer, qos: QoS, retain: boolean, storage: PacketStorage, extra?: PublishExtra): Completion {
+  #publish(topic: string, payload: string | Buffer, options: ConnectionPublishOptions, storage: PacketStorage): Completion {
+    const { qos, retain } = options;
     const client = this.#client;
     if (!client) throw new Error(`connection "${this.name}" is not started`);
     this.#out.inc();
-    const properties = this.config.protocolVersion === '5' ? extra?.properties : undefined;
+    const properties = this.config.protocolVersion === '5' ? options.properties : undefined;
     // A message mqtt.js gave up on is published again below: the second publish reports for it, not the first.
     let retried = false;
-    const onDone = extra?.onDone;
+    const onDone = options.onDone;
     const published = onDone
       ? (err?: Error): void => {
           this.#published(err);
@@ -263,7 +266,7 @@ export class Connection {
       // mqtt.js gives up on messages queued while a reconnection was replaying its store: publish them again.
       if (err) {
         retried = true;
-        return void this.#publish(topic, payload, qos, retain, storage, extra)?.then(resolveStored);
+        return void this.#publish(topic, payload, options, storage)?.then(resolveStored);
       }
       stored = true;
       resolveStored?.();
@@ -275,7 +278,7 @@ export class Connection {
     if (unstored) {
       this.#unstored++;
       // Held in memory by mqtt.js, while the state change that made it may be committed: kept on disk until stored.
-      if (!storage.memoryOnly) storage.held ??= this.#outgoing!.hold(topic, payload, qos, retain, storage.json, extra?.properties);
+      if (!storage.memoryOnly) storage.held ??= this.#outgoing!.hold(topic, payload, qos, retain, storage.json, options.properties);
     }
     // The broker's acknowledgement of it is due: a paused reader has to go on.
     this.#inbound.published();
@@ -291,7 +294,8 @@ export class Connection {
   /** Publishes again what the last run ended with held in memory (see DurableMqttStore.hold): stored at once, before connecting. */
   #publishHeld(): void {
     for (const [key, p, payload] of this.#outgoing!.held()) {
-      this.#publish(p.topic, payload, p.qos as QoS, p.retain, { memoryOnly: false, json: p.jsonText, held: key }, p.properties === undefined ? undefined : { properties: p.properties as MessageProperties });
+      const properties = p.properties as MessageProperties | undefined;
+      this.#publish(p.topic, payload, { qos: p.qos as QoS, retain: p.retain, properties }, { memoryOnly: false, json: p.jsonText, held: key });
     }
   }
 
@@ -387,20 +391,4 @@ export class Connection {
     this.#status = status;
     this.#since = new Date();
   }
-}
-
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^/@]*)@/, '//[redacted]@');
-}
-
-/** What a connection error means to whoever runs Switchboard, in one line. */
-export function explainConnectionError(err: Error): string {
-  const code = (err as { code?: unknown }).code;
-  if (code === 'ECONNREFUSED') return 'the broker refused the connection (is it running, on this host and port?)';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the broker's host name cannot be resolved (${err.message})`;
-  if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `the broker cannot be reached (${err.message})`;
-  // CONNACK return codes: 4/5 in MQTT 3.1.1, 134/135 in MQTT 5.
-  if (code === 4 || code === 134) return 'the broker refused the login: bad user name or password';
-  if (code === 5 || code === 135) return 'the broker refused the login: not authorized';
-  return err.message;
 }
