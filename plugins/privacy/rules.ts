@@ -1,10 +1,10 @@
+import { filterMatches } from '../../core/index.js';
 import { canonical } from './detectors.js';
 import { compilePath, type JsonPath } from './json-path.js';
 import { KeyedHash, MIN_SECRET_LENGTH } from './keyed-hash.js';
 import { mask } from './mask.js';
 import { Scanner, type MatchKind } from './scanner.js';
 import type { PrivacyOptions } from './schema.js';
-import { TopicFilter } from './topic-filter.js';
 
 /** What a value is to its rule: a detector's or the regex's match, or the whole value of a field named by a path. */
 export type ValueKind = MatchKind | 'field';
@@ -14,7 +14,8 @@ export interface Rule {
   readonly index: number;
   readonly name: string;
   readonly action: 'hash' | 'mask' | 'drop';
-  readonly topics: readonly TopicFilter[] | null;
+  /** MQTT topic filters (`+`, `#`), matched as a broker would (the core's filterMatches). */
+  readonly topics: readonly string[] | null;
   readonly events: ReadonlySet<string> | null;
   readonly scanner: Scanner | null;
   readonly paths: readonly JsonPath[] | null;
@@ -44,7 +45,7 @@ export function compileRules(options: PrivacyOptions): Rule[] {
       index,
       name,
       action: r.action,
-      topics: r.topics ? r.topics.map((f) => new TopicFilter(f)) : null,
+      topics: r.topics ?? null,
       events: r.events ? new Set(r.events) : null,
       scanner,
       paths: r.paths ? r.paths.map(compilePath) : null,
@@ -68,12 +69,12 @@ function masker(keepStart: number, keepEnd: number, char: string, scanner: Scann
 
 /** Whether a rule applies to the event of this type (whose topic on the events output is `topic`). */
 export function appliesToEvent(rule: Rule, type: string, topic: string): boolean {
-  return (!rule.events || rule.events.has(type)) && (!rule.topics || rule.topics.some((f) => f.matches(topic)));
+  return (!rule.events || rule.events.has(type)) && (!rule.topics || rule.topics.some((f) => filterMatches(f, topic)));
 }
 
 /** Whether a rule applies to a message on this topic; a rule for certain events applies to none. */
 export function appliesToMessage(rule: Rule, topic: string): boolean {
-  return !rule.events && (!rule.topics || rule.topics.some((f) => f.matches(topic)));
+  return !rule.events && (!rule.topics || rule.topics.some((f) => filterMatches(f, topic)));
 }
 
 /** One pass over a value: scan rules run together (one walk of the value), a path rule alone, a drop rule without content ends it. */

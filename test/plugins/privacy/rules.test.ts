@@ -112,13 +112,16 @@ describe('privacy: drop', () => {
   });
 
   it('drops by topic filter: messages on matching topics and events whose events-output topic matches', () => {
-    const { sanitizer: s, tally } = sanitizer({ rules: [{ name: 'quiet', topics: ['switchboard/homelink/+/alarm', 'switchboard/events/homelink_insight'], action: 'drop' }] });
+    const { sanitizer: s, tally } = sanitizer({ rules: [{ name: 'quiet', topics: ['switchboard/homelink/+/alarm', 'switchboard/events/homelink_insight', 'debug/#', '+/uptime'], action: 'drop' }] });
     assert.equal(s.message(message('switchboard/homelink/P1/alarm', 'true')), null);
+    assert.equal(s.message(message('debug', 'x')), null, '"#" takes the level above it too');
+    assert.equal(s.message(message('debug/a/b', 'x')), null);
+    assert.notEqual(s.message(message('$SYS/uptime', 'x')), null, 'a wildcard first level does not match a "$" topic, as at a broker');
     assert.notEqual(s.message(message('switchboard/homelink/P1/state', 'x')), null);
     assert.notEqual(s.message(message('switchboard/homelink/P1/alarm/x', 'x')), null);
     assert.equal(s.event(event('homelink_insight', {})), null);
     assert.notEqual(s.event(event('homelink_alert', {})), null);
-    assert.deepEqual(tally.drops, ['quiet:message', 'quiet:event']);
+    assert.deepEqual(tally.drops, ['quiet:message', 'quiet:message', 'quiet:message', 'quiet:event']);
   });
 
   it('drops what holds a match, or has a value at a path', () => {
