@@ -1,30 +1,22 @@
 import type { CommandArgs, CommandIO, CommandOption } from '../core/index.js';
-import { ConfigError, coreSchema, loadConfig, PLUGIN_SECTION_KEYS, redact, redactUrl, type RuntimeConfig } from '../core/host.js';
+import { ConfigError, coreSchema, eachOption, loadConfig, PLUGIN_SECTION_KEYS, redact, redactUrl, type RuntimeConfig, type SchemaNode } from '../core/host.js';
 import { EXIT, write, type Command } from './command.js';
 
 export const CONFIG_OPTION = { config: { type: 'string', short: 'c', value: 'FILE', description: 'configuration file (default: runtime.config.json)' } } satisfies Record<string, CommandOption>;
 
-interface FlagSchema {
-  type?: string;
-  enum?: readonly unknown[];
-  description?: string;
-  properties?: Record<string, FlagSchema>;
-  'x-arg'?: string;
-  'x-env'?: string;
-}
-
 /** Flags that override core keys (`--broker-port 1884`), from the core schema's `x-arg`, described as the key is. */
-export const OVERRIDE_FLAGS: Record<string, CommandOption> = Object.fromEntries(overrideFlags(coreSchema as FlagSchema, ''));
+export const OVERRIDE_FLAGS: Record<string, CommandOption> = overrideFlags(coreSchema as SchemaNode);
 
-function overrideFlags(schema: FlagSchema, path: string): [string, CommandOption][] {
-  return Object.entries(schema.properties ?? {}).flatMap(([key, prop]): [string, CommandOption][] => {
-    const at = path ? `${path}.${key}` : key;
-    if (prop.type === 'object' && prop.properties) return overrideFlags(prop, at);
-    if (!prop['x-arg']) return [];
-    const value = prop.type === 'boolean' ? 'true|false' : key.toUpperCase();
-    const oneOf = prop.enum ? ` One of ${prop.enum.join(', ')}.` : '';
-    return [[prop['x-arg'], { type: 'string', value, description: `${at}: ${prop.description ?? ''}${oneOf}` }]];
+function overrideFlags(schema: SchemaNode): Record<string, CommandOption> {
+  const flags: Record<string, CommandOption> = {};
+  eachOption(schema, (path, option) => {
+    const flag = option['x-arg'];
+    if (!flag) return;
+    const value = option.type === 'boolean' ? 'true|false' : path.slice(path.lastIndexOf('.') + 1).toUpperCase();
+    const oneOf = option.enum ? ` One of ${option.enum.join(', ')}.` : '';
+    flags[flag] = { type: 'string', value, description: `${path}: ${option.description ?? ''}${oneOf}` };
   });
+  return flags;
 }
 
 /** Loads the configuration named by --config (and flag overrides), or prints every problem and returns null. */

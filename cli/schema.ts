@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PluginDefinition } from '../core/index.js';
-import { builtinPlugins, connectionSchema, coreSchema, DEFAULT_CONFIG_FILE, loadPlugin } from '../core/host.js';
+import { builtinPlugins, connectionSchema, coreSchema, DEFAULT_CONFIG_FILE, loadPlugin, type SchemaNode } from '../core/host.js';
 import { connectionConfigSchema, pluginConfigSchema, runtimeConfigSchema } from './editor-schema.js';
 import { optionsTable } from './options-table.js';
 import { EXIT, UsageError, write, type Command } from './command.js';
@@ -32,7 +32,7 @@ const OPTIONS_SECTION = /(<!-- options:begin -->\n)[\s\S]*?(<!-- options:end -->
 
 /** A plugin's options as a Markdown table: what its README has between `<!-- options:begin -->` and `<!-- options:end -->`. */
 export function pluginOptionsMarkdown(plugin: PluginDefinition): string {
-  return `${optionsTable(plugin.schema as { properties?: Record<string, unknown> })}\n`;
+  return `${optionsTable(plugin.schema as SchemaNode)}\n`;
 }
 
 /** Rewrites the options section of each built-in plugin's README that has one; returns the READMEs changed. */

@@ -9,7 +9,7 @@ export { ConfigError } from './config/config-error.js';
 export { connectionSchema } from './config/connection-schema.js';
 export { coreSchema, pluginSectionSchema, PLUGIN_SECTION_KEYS } from './config/core-schema.js';
 export { DEFAULT_CONFIG_FILE, loadConfig, type RuntimeConfig } from './config/load-config.js';
-export { redact } from './config/schema-walk.js';
+export { eachOption, redact, type SchemaNode } from './config/schema-walk.js';
 export { redactUrl } from './connection.js';
 export { createRuntime } from './container.js';
 export { createLogger, type LogLevel } from './logger.js';

@@ -1,15 +1,5 @@
 import type { Schema } from 'convict';
-
-type JsonSchema = {
-  type?: string;
-  enum?: readonly unknown[];
-  properties?: Record<string, JsonSchema>;
-  default?: unknown;
-  description?: string;
-  'x-env'?: string;
-  'x-arg'?: string;
-  'x-sensitive'?: boolean;
-};
+import { eachOption, type SchemaNode } from './schema-walk.js';
 
 /**
  * The convict schema for a JSON Schema: nested objects stay nested, every other property becomes a
@@ -17,23 +7,22 @@ type JsonSchema = {
  * Formats are chosen for how convict coerces environment and command-line strings; the JSON Schema
  * itself (ajv) does the validating.
  */
-export function toConvictSchema(schema: JsonSchema): Schema<Record<string, unknown>> {
+export function toConvictSchema(schema: SchemaNode): Schema<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const [key, prop] of Object.entries(schema.properties ?? {})) {
-    if (prop.type === 'object' && prop.properties) {
-      out[key] = toConvictSchema(prop);
-      continue;
-    }
-    const leaf: Record<string, unknown> = { doc: prop.description ?? key, default: prop.default ?? null, format: format(prop) };
+  eachOption(schema, (path, prop) => {
+    const keys = path.split('.');
+    let group = out;
+    for (const key of keys.slice(0, -1)) group = (group[key] ??= {}) as Record<string, unknown>;
+    const leaf: Record<string, unknown> = { doc: prop.description ?? keys.at(-1), default: prop.default ?? null, format: format(prop) };
     if (prop['x-env']) leaf.env = prop['x-env'];
     if (prop['x-arg']) leaf.arg = prop['x-arg'];
     if (prop['x-sensitive']) leaf.sensitive = true;
-    out[key] = leaf;
-  }
+    group[keys.at(-1)!] = leaf;
+  });
   return out as Schema<Record<string, unknown>>;
 }
 
-function format(prop: JsonSchema): unknown {
+function format(prop: SchemaNode): unknown {
   if (prop.enum) return prop.enum.every((v) => typeof v === 'number') ? 'int' : '*';
   switch (prop.type) {
     case 'boolean':
@@ -49,14 +38,4 @@ function format(prop: JsonSchema): unknown {
     default:
       return '*';
   }
-}
-
-/** The command-line flags (`--broker-port`) convict accepts, for the CLI's own checking. */
-export function convictFlags(schema: JsonSchema): string[] {
-  const flags: string[] = [];
-  for (const prop of Object.values(schema.properties ?? {})) {
-    if (prop['x-arg']) flags.push(prop['x-arg']);
-    if (prop.type === 'object' && prop.properties) flags.push(...convictFlags(prop));
-  }
-  return flags;
 }

@@ -1,5 +1,33 @@
 type Schema = Record<string, unknown>;
 
+/** A JSON Schema as the configuration's schemas write it: the keywords the loader, the command line and the docs read. */
+export interface SchemaNode {
+  type?: string;
+  enum?: readonly unknown[];
+  items?: SchemaNode;
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: unknown;
+  default?: unknown;
+  description?: string;
+  'x-env'?: string;
+  'x-arg'?: string;
+  'x-sensitive'?: boolean;
+}
+
+/**
+ * Visits every option a schema declares, in the schema's order, with its dotted path (`broker.port`): an object
+ * with `properties` is a group, walked into; anything else is an option, a map of named entries (an object whose
+ * `additionalProperties` is a schema, such as `connections`) included.
+ */
+export function eachOption(schema: SchemaNode, visit: (path: string, option: SchemaNode) => void, prefix = ''): void {
+  for (const [key, option] of Object.entries(schema.properties ?? {})) {
+    const path = `${prefix}${key}`;
+    const group = option.type === 'object' && option.properties !== undefined && (option.additionalProperties === undefined || option.additionalProperties === false);
+    if (group) eachOption(option, visit, `${path}.`);
+    else visit(path, option);
+  }
+}
+
 /**
  * Visits every value of `value` together with the schema that describes it (following `properties`,
  * `additionalProperties` and `items`), so that schema annotations such as `x-sensitive` can act on values.
